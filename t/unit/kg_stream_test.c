@@ -1,0 +1,514 @@
+/*
+ * Copyright (C) kgate authors
+ */
+
+
+/*
+ * The stream {} block read by the real configuration parser: values land
+ * in the server configuration, main-level values are inherited, listening
+ * sockets are created (not opened), and bad directives are refused with
+ * the messages users see.
+ */
+
+
+#include <kg_config.h>
+#include <kg_core.h>
+#include <kg_event.h>
+#include <kg_stream.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+
+typedef struct {
+    kg_pool_t                   *pool;
+    kg_cycle_t                  *cycle;
+    kg_log_t                     log;
+    kg_open_file_t               log_file;
+    char                         conf_path[PATH_MAX];
+    char                         log_path[PATH_MAX];
+    char                        *rv;
+    char                         errors[4096];
+} test_ctx_t;
+
+
+static test_ctx_t  t;
+
+
+static int setup(void **state);
+static int teardown(void **state);
+static void temp_name(char *buf, const char *name);
+static void parse(const char *text);
+static kg_stream_core_main_conf_t *core_main_conf(void);
+static kg_stream_proxy_srv_conf_t *proxy_srv_conf(kg_uint_t n);
+
+
+static void
+test_stream_block_parses_server(void **state)
+{
+    kg_listening_t              *ls;
+    struct sockaddr_in          *sin;
+    kg_stream_proxy_srv_conf_t  *pscf;
+    kg_stream_core_main_conf_t  *cmcf;
+
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092 backlog=64 reuseport;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "        proxy_connect_timeout 5s;\n"
+          "        proxy_timeout 10m;\n"
+          "        proxy_buffer_size 16k;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_OK);
+
+    cmcf = core_main_conf();
+    assert_int_equal(cmcf->servers.nelts, 1);
+
+    pscf = proxy_srv_conf(0);
+    assert_int_equal(pscf->connect_timeout, 5000);
+    assert_int_equal(pscf->timeout, 600000);
+    assert_int_equal(pscf->buffer_size, 16384);
+    assert_int_equal(pscf->naddrs, 1);
+
+    sin = (struct sockaddr_in *) pscf->addrs[0].sockaddr;
+    assert_int_equal(sin->sin_family, AF_INET);
+    assert_int_equal(ntohs(sin->sin_port), 9092);
+    assert_int_equal(ntohl(sin->sin_addr.s_addr), INADDR_LOOPBACK);
+
+    assert_int_equal(t.cycle->listening.nelts, 1);
+
+    ls = t.cycle->listening.elts;
+    assert_int_equal(ls->backlog, 64);
+    assert_true(ls->reuseport);
+    assert_ptr_equal(ls->handler, kg_stream_init_connection);
+    assert_int_equal(ls->addr_text.len, sizeof("127.0.0.1:19092") - 1);
+    assert_memory_equal(ls->addr_text.data, "127.0.0.1:19092",
+                        ls->addr_text.len);
+}
+
+
+static void
+test_stream_proxy_merge_srv_conf_inherits_main(void **state)
+{
+    kg_stream_proxy_srv_conf_t  *pscf;
+
+    parse("stream {\n"
+          "    proxy_timeout 30s;\n"
+          "    proxy_buffer_size 4k;\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19093;\n"
+          "        proxy_pass 127.0.0.1:9093;\n"
+          "        proxy_timeout 1s;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_OK);
+    assert_int_equal(t.cycle->listening.nelts, 2);
+
+    pscf = proxy_srv_conf(0);
+    assert_int_equal(pscf->timeout, 30000);
+    assert_int_equal(pscf->buffer_size, 4096);
+    assert_int_equal(pscf->connect_timeout, 60000);
+
+    pscf = proxy_srv_conf(1);
+    assert_int_equal(pscf->timeout, 1000);
+    assert_int_equal(pscf->buffer_size, 4096);
+}
+
+
+static void
+test_stream_proxy_merge_srv_conf_defaults(void **state)
+{
+    kg_listening_t              *ls;
+    kg_stream_proxy_srv_conf_t  *pscf;
+
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_OK);
+
+    pscf = proxy_srv_conf(0);
+    assert_int_equal(pscf->connect_timeout, 60000);
+    assert_int_equal(pscf->timeout, 600000);
+    assert_int_equal(pscf->buffer_size, 16384);
+
+    ls = t.cycle->listening.elts;
+    assert_int_equal(ls->backlog, KG_LISTEN_BACKLOG);
+    assert_false(ls->reuseport);
+}
+
+
+static void
+test_proxy_pass_rejects_missing_port(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors, "no port in upstream \"127.0.0.1\""));
+    assert_non_null(strstr(t.errors, ":4"));
+}
+
+
+static void
+test_proxy_pass_rejects_invalid_port(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:99999;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors, "in upstream \"127.0.0.1:99999\""));
+}
+
+
+static void
+test_proxy_pass_rejects_duplicate(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "        proxy_pass 127.0.0.1:9093;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors,
+                           "\"proxy_pass\" directive is duplicate"));
+}
+
+
+static void
+test_proxy_pass_rejects_main_level(void **state)
+{
+    parse("stream {\n"
+          "    proxy_pass 127.0.0.1:9092;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors,
+                           "\"proxy_pass\" directive is not allowed here"));
+}
+
+
+static void
+test_stream_core_server_rejects_missing_listen(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors,
+                           "no \"listen\" is defined for server"));
+}
+
+
+static void
+test_stream_core_merge_srv_conf_rejects_missing_proxy_pass(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors,
+                           "no \"proxy_pass\" is defined for server"));
+}
+
+
+static void
+test_stream_core_listen_rejects_invalid_parameter(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092 bogus;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors, "invalid parameter \"bogus\""));
+}
+
+
+static void
+test_stream_core_listen_rejects_invalid_backlog(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092 backlog=-1;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors, "invalid backlog \"backlog=-1\""));
+}
+
+
+static void
+test_stream_block_rejects_duplicate_listen(void **state)
+{
+    parse("stream {\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:9092;\n"
+          "    }\n"
+          "    server {\n"
+          "        listen 127.0.0.1:19092;\n"
+          "        proxy_pass 127.0.0.1:9093;\n"
+          "    }\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors,
+                     "duplicate \"127.0.0.1:19092\" address and port pair"));
+}
+
+
+static void
+test_stream_block_rejects_duplicate_block(void **state)
+{
+    parse("stream {\n"
+          "}\n"
+          "stream {\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_non_null(strstr(t.errors, "\"stream\" directive is duplicate"));
+}
+
+
+static int
+setup(void **state)
+{
+    int  fd;
+
+    kg_memzero(&t, sizeof(test_ctx_t));
+
+    temp_name(t.log_path, "kg_stream_test_log");
+
+    fd = mkstemp(t.log_path);
+    if (fd == -1) {
+        return -1;
+    }
+
+    t.log_file.fd = fd;
+    t.log.file = &t.log_file;
+    t.log.log_level = KG_LOG_INFO;
+
+    t.pool = kg_create_pool(16384, &t.log);
+    if (t.pool == NULL) {
+        return -1;
+    }
+
+    t.cycle = kg_pcalloc(t.pool, sizeof(kg_cycle_t));
+    if (t.cycle == NULL) {
+        return -1;
+    }
+
+    t.cycle->pool = t.pool;
+    t.cycle->log = &t.log;
+    t.cycle->new_log = t.log;
+
+    if (kg_array_init(&t.cycle->listening, t.pool, 4, sizeof(kg_listening_t))
+        != KG_OK)
+    {
+        return -1;
+    }
+
+    if (kg_cycle_modules(t.cycle) != KG_OK) {
+        return -1;
+    }
+
+    t.cycle->conf_ctx = kg_pcalloc(t.pool, kg_max_module * sizeof(void *));
+    if (t.cycle->conf_ctx == NULL) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+teardown(void **state)
+{
+    if (t.pool) {
+        kg_destroy_pool(t.pool);
+    }
+
+    if (t.log_file.fd > 0) {
+        (void) close(t.log_file.fd);
+    }
+
+    (void) unlink(t.log_path);
+
+    if (t.conf_path[0]) {
+        (void) unlink(t.conf_path);
+    }
+
+    return 0;
+}
+
+
+/* temporary files go to the build directory the test runner names */
+
+static void
+temp_name(char *buf, const char *name)
+{
+    char  *dir;
+
+    dir = getenv("KG_TEST_BUILDDIR");
+
+    if (dir == NULL || *dir == '\0') {
+        dir = ".";
+    }
+
+    (void) snprintf(buf, PATH_MAX, "%s/%s.XXXXXX", dir, name);
+}
+
+
+static void
+parse(const char *text)
+{
+    int        fd;
+    ssize_t    n;
+    kg_str_t   file;
+    kg_conf_t  conf;
+
+    temp_name(t.conf_path, "kg_stream_test_conf");
+
+    fd = mkstemp(t.conf_path);
+    assert_true(fd != -1);
+
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    (void) close(fd);
+
+    kg_memzero(&conf, sizeof(kg_conf_t));
+
+    conf.args = kg_array_create(t.pool, 10, sizeof(kg_str_t));
+    assert_non_null(conf.args);
+
+    conf.temp_pool = kg_create_pool(16384, &t.log);
+    assert_non_null(conf.temp_pool);
+
+    conf.ctx = t.cycle->conf_ctx;
+    conf.cycle = t.cycle;
+    conf.pool = t.pool;
+    conf.log = &t.log;
+    conf.module_type = KG_CORE_MODULE;
+    conf.cmd_type = KG_MAIN_CONF;
+
+    file.data = (u_char *) t.conf_path;
+    file.len = strlen(t.conf_path);
+
+    t.rv = kg_conf_parse(&conf, &file);
+
+    kg_destroy_pool(conf.temp_pool);
+
+    n = pread(t.log_file.fd, t.errors, sizeof(t.errors) - 1, 0);
+    t.errors[n > 0 ? n : 0] = '\0';
+
+    if (t.rv != KG_CONF_OK) {
+        print_message("%s", t.errors);
+    }
+}
+
+
+static kg_stream_core_main_conf_t *
+core_main_conf(void)
+{
+    kg_stream_conf_ctx_t  *ctx;
+
+    ctx = (kg_stream_conf_ctx_t *) t.cycle->conf_ctx[kg_stream_module.index];
+    assert_non_null(ctx);
+
+    return ctx->main_conf[kg_stream_core_module.ctx_index];
+}
+
+
+static kg_stream_proxy_srv_conf_t *
+proxy_srv_conf(kg_uint_t n)
+{
+    kg_stream_core_srv_conf_t   **cscfp;
+    kg_stream_core_main_conf_t   *cmcf;
+
+    cmcf = core_main_conf();
+    assert_true(n < cmcf->servers.nelts);
+
+    cscfp = cmcf->servers.elts;
+
+    return cscfp[n]->ctx->srv_conf[kg_stream_proxy_module.ctx_index];
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_setup_teardown(test_stream_block_parses_server,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_proxy_merge_srv_conf_inherits_main, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_proxy_merge_srv_conf_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_pass_rejects_missing_port,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_pass_rejects_invalid_port,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_pass_rejects_duplicate,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_pass_rejects_main_level,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_core_server_rejects_missing_listen, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_core_merge_srv_conf_rejects_missing_proxy_pass,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_core_listen_rejects_invalid_parameter,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_core_listen_rejects_invalid_backlog,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_block_rejects_duplicate_listen, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_block_rejects_duplicate_block, setup, teardown),
+    };
+
+    kg_time_init();
+
+    if (kg_strerror_init() != KG_OK) {
+        return 1;
+    }
+
+    if (kg_preinit_modules() != KG_OK) {
+        return 1;
+    }
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
