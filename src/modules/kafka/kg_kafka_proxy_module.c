@@ -1,0 +1,1502 @@
+/*
+ * Copyright (C) kgate authors
+ */
+
+
+#include <kg_config.h>
+#include <kg_core.h>
+#include <kg_event.h>
+#include <kg_kafka.h>
+#include <kg_kafka_upstream.h>
+#include <kg_kafka_rewrite.h>
+#include <kg_kafka_versions.h>
+
+
+/* requests waiting for their response; more stop reading the client */
+#define KG_KAFKA_PROXY_INFLIGHT  256
+
+
+typedef struct {
+    int32_t                       correlation_id;
+    int16_t                       api_key;
+    int16_t                       api_version;
+    kg_msec_t                     sent;
+    u_char                       *local;       /* a frame kgate answers */
+    size_t                        local_len;
+} kg_kafka_inflight_t;
+
+
+/*
+ * One direction of the pump.  The buffer holds, in order: bytes already
+ * sent [start, pos), whole or partial frames that may be sent [pos, scan),
+ * and bytes not yet looked at [scan, last).
+ */
+
+typedef struct {
+    kg_buf_t                      buf;
+    u_char                       *scan;
+    size_t                        rest;        /* of the frame being passed */
+    kg_kafka_frame_t              frame;
+    off_t                         received;
+    off_t                         sent;
+} kg_kafka_proxy_dir_t;
+
+
+typedef struct {
+    kg_peer_connection_t          peer;
+    kg_kafka_upstream_wait_t      wait;
+    kg_kafka_addr_map_t           map;
+
+    kg_kafka_proxy_dir_t          requests;    /* client -> upstream */
+    kg_kafka_proxy_dir_t          responses;   /* upstream -> client */
+
+    /* a response read whole for a rewrite: the bytes after the prefix */
+    u_char                       *whole;
+    size_t                        whole_size;
+    size_t                        whole_received;
+    kg_kafka_frame_t              whole_frame;
+    kg_kafka_inflight_t           whole_request;
+
+    /* a rewritten or local frame, sent before responses.buf */
+    u_char                       *out;
+    u_char                       *out_pos;
+    u_char                       *out_last;
+
+    kg_kafka_inflight_t          *inflight;    /* ring */
+    kg_uint_t                     head;
+    kg_uint_t                     ninflight;
+
+    kg_uint_t                     addr;        /* bootstrap to try next */
+    kg_uint_t                     tries;
+    kg_uint_t                     fetched;
+
+    kg_str_t                      name;
+    u_char                        text[KG_KAFKA_HOST_LEN + 8];
+    kg_sockaddr_t                 sockaddr;
+    socklen_t                     socklen;
+
+    unsigned                      connected:1;
+} kg_kafka_proxy_ctx_t;
+
+
+static kg_int_t kg_kafka_proxy_postconfiguration(kg_conf_t *cf);
+static kg_int_t kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_choose(kg_kafka_session_t *s);
+static void kg_kafka_proxy_metadata_handler(kg_kafka_session_t *s,
+    kg_int_t rc);
+static void kg_kafka_proxy_connect(kg_kafka_session_t *s);
+static void kg_kafka_proxy_next_upstream(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_get_peer(kg_peer_connection_t *pc,
+    void *data);
+static void kg_kafka_proxy_connect_handler(kg_event_t *ev);
+static void kg_kafka_proxy_ssl_handler(kg_connection_t *pc);
+static void kg_kafka_proxy_connected(kg_kafka_session_t *s);
+static void kg_kafka_proxy_wait_handler(kg_event_t *ev);
+static kg_int_t kg_kafka_proxy_handler(kg_kafka_session_t *s);
+static void kg_kafka_proxy_downstream_handler(kg_event_t *ev);
+static void kg_kafka_proxy_upstream_handler(kg_event_t *ev);
+static void kg_kafka_proxy_process(kg_kafka_session_t *s,
+    kg_uint_t from_upstream, kg_uint_t do_write);
+static kg_int_t kg_kafka_proxy_requests(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_local(kg_kafka_session_t *s,
+    kg_kafka_request_header_t *h, kg_kafka_inflight_t *r);
+static kg_int_t kg_kafka_proxy_responses(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_rewrite(kg_kafka_session_t *s);
+static void kg_kafka_proxy_compact(kg_kafka_proxy_dir_t *d);
+static void kg_kafka_proxy_set_timers(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_log_phase(kg_kafka_session_t *s);
+static void kg_kafka_proxy_close_upstream(kg_kafka_session_t *s);
+static kg_int_t kg_kafka_proxy_node_port(void *data, int32_t node_id);
+static void kg_kafka_proxy_learn(void *data, int32_t node_id, kg_str_t *host,
+    int32_t port);
+static void kg_kafka_proxy_set_nodelay(kg_connection_t *c);
+static u_char *kg_kafka_proxy_log_error(kg_log_t *log, u_char *buf,
+    size_t len);
+
+
+static kg_kafka_module_t  kg_kafka_proxy_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    kg_kafka_proxy_postconfiguration,      /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create route configuration */
+    NULL,                                  /* merge route configuration */
+
+    NULL                                   /* create cluster configuration */
+};
+
+
+kg_module_t  kg_kafka_proxy_module = {
+    KG_MODULE_V1,
+    &kg_kafka_proxy_module_ctx,            /* module context */
+    NULL,                                  /* module directives */
+    KG_KAFKA_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    KG_MODULE_V1_PADDING
+};
+
+
+static kg_int_t
+kg_kafka_proxy_postconfiguration(kg_conf_t *cf)
+{
+    kg_kafka_handler_pt        *h;
+    kg_kafka_core_main_conf_t  *cmcf;
+
+    cmcf = kg_kafka_conf_get_module_main_conf(cf, kg_kafka_core_module);
+
+    h = kg_array_push(&cmcf->phases[KG_KAFKA_UPSTREAM_PHASE].handlers);
+    if (h == NULL) {
+        return KG_ERROR;
+    }
+
+    *h = kg_kafka_proxy_upstream_phase;
+
+    h = kg_array_push(&cmcf->phases[KG_KAFKA_PROXY_PHASE].handlers);
+    if (h == NULL) {
+        return KG_ERROR;
+    }
+
+    *h = kg_kafka_proxy_handler;
+
+    h = kg_array_push(&cmcf->phases[KG_KAFKA_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return KG_ERROR;
+    }
+
+    *h = kg_kafka_proxy_log_phase;
+
+    return KG_OK;
+}
+
+
+/*
+ * UPSTREAM CONNECT: a bootstrap port is paired with one of the cluster's
+ * bootstrap addresses, a broker port with the broker its node id maps
+ * to.  An unknown node is looked up by a Metadata request first.
+ */
+
+static kg_int_t
+kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s)
+{
+    kg_int_t               rc;
+    kg_connection_t       *c;
+    kg_kafka_upstream_t   *up;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+
+    u = kg_pcalloc(c->pool, sizeof(kg_kafka_proxy_ctx_t));
+    if (u == NULL) {
+        return KG_ERROR;
+    }
+
+    kg_kafka_set_ctx(s, u, kg_kafka_proxy_module);
+
+    s->log_handler = kg_kafka_proxy_log_error;
+
+    up = s->cluster->upstream;
+
+    u->addr = up->next;
+    u->wait.session = s;
+    u->wait.handler = kg_kafka_proxy_metadata_handler;
+
+    u->map.host = s->route->advertise;
+    u->map.node_port = kg_kafka_proxy_node_port;
+    u->map.learn = kg_kafka_proxy_learn;
+    u->map.data = s;
+
+    /* client bytes wait in the socket until the upstream is there */
+
+    c->read->handler = kg_kafka_proxy_wait_handler;
+    c->write->handler = kg_kafka_proxy_wait_handler;
+
+    if (kg_handle_read_event(c->read, 0) != KG_OK) {
+        return KG_ERROR;
+    }
+
+    rc = kg_kafka_proxy_choose(s);
+
+    if (rc == KG_AGAIN) {
+        c->log->action = "fetching metadata";
+
+        if (kg_kafka_upstream_refresh(up, &u->wait) == KG_ERROR) {
+            return KG_ERROR;
+        }
+
+        return KG_AGAIN;
+    }
+
+    if (rc != KG_OK) {
+        return KG_ERROR;
+    }
+
+    kg_kafka_proxy_connect(s);
+
+    return KG_AGAIN;
+}
+
+
+/* KG_OK: u->sockaddr is set; KG_AGAIN: the node is not known yet */
+
+static kg_int_t
+kg_kafka_proxy_choose(kg_kafka_session_t *s)
+{
+    int32_t                node_id;
+    kg_addr_t             *addr;
+    kg_kafka_node_t       *node;
+    kg_kafka_upstream_t   *up;
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    up = s->cluster->upstream;
+
+    if (s->broker < 0 && s->node_id < 0) {
+        addr = s->cluster->bootstrap.elts;
+        addr = &addr[u->addr++ % s->cluster->bootstrap.nelts];
+
+        kg_memcpy(&u->sockaddr, addr->sockaddr, addr->socklen);
+        u->socklen = addr->socklen;
+        u->name = addr->name;
+        s->upstream_name = &u->name;
+
+        return KG_OK;
+    }
+
+    if (s->node_id >= 0) {
+        node_id = s->node_id;
+
+    } else {
+        node_id = kg_kafka_upstream_port_node(up, s->route, s->broker);
+    }
+
+    node = (node_id >= 0) ? kg_kafka_upstream_node(up, node_id) : NULL;
+
+    if (node == NULL) {
+        if (!u->fetched) {
+            return KG_AGAIN;
+        }
+
+        if (node_id >= 0) {
+            kg_log_error(KG_LOG_ERR, s->connection->log, 0,
+                         "broker %D is not in the metadata of cluster "
+                         "\"%V\"", node_id, &s->cluster->name);
+
+        } else {
+            kg_log_error(KG_LOG_ERR, s->connection->log, 0,
+                         "no broker of cluster \"%V\" for broker port %i",
+                         &s->cluster->name,
+                         s->route->broker_first + s->broker);
+        }
+
+        return KG_ERROR;
+    }
+
+    /* the table may move: keep a copy */
+
+    u->socklen = node->socklen;
+    kg_memcpy(&u->sockaddr, &node->sockaddr, node->socklen);
+
+    u->name.len = node->name.len;
+    u->name.data = u->text;
+    kg_memcpy(u->text, node->name.data, node->name.len);
+
+    s->upstream_name = &u->name;
+
+    return KG_OK;
+}
+
+
+static void
+kg_kafka_proxy_metadata_handler(kg_kafka_session_t *s, kg_int_t rc)
+{
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    u->fetched = 1;
+
+    if (rc != KG_OK || s->connection->close) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (kg_kafka_proxy_choose(s) != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    kg_kafka_proxy_connect(s);
+}
+
+
+static void
+kg_kafka_proxy_connect(kg_kafka_session_t *s)
+{
+    kg_int_t               rc;
+    kg_connection_t       *c, *pc;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    c->log->action = "connecting to upstream";
+
+    u->tries++;
+
+    kg_memzero(&u->peer, sizeof(kg_peer_connection_t));
+
+    u->peer.sockaddr = &u->sockaddr.sockaddr;
+    u->peer.socklen = u->socklen;
+    u->peer.name = &u->name;
+    u->peer.get = kg_kafka_proxy_get_peer;
+    u->peer.log = c->log;
+    u->peer.log_error = KG_ERROR_ERR;
+    u->peer.type = SOCK_STREAM;
+    u->peer.tries = 1;
+
+    rc = kg_event_connect_peer(&u->peer);
+
+    kg_log_debug1(KG_LOG_DEBUG_KAFKA, c->log, 0, "kafka connect: %i", rc);
+
+    if (rc == KG_ERROR || rc == KG_BUSY || rc == KG_DECLINED) {
+        kg_kafka_proxy_next_upstream(s);
+        return;
+    }
+
+    pc = u->peer.connection;
+
+    pc->data = s;
+    pc->log = c->log;
+    pc->pool = c->pool;
+    pc->read->log = c->log;
+    pc->write->log = c->log;
+
+    pc->read->handler = kg_kafka_proxy_connect_handler;
+    pc->write->handler = kg_kafka_proxy_connect_handler;
+
+    kg_add_timer(pc->write, s->cluster->connect_timeout);
+
+    if (rc == KG_OK) {
+        kg_post_event(pc->write, &kg_posted_events);
+    }
+}
+
+
+/*
+ * A bootstrap port tries the next bootstrap address; a broker port has
+ * one broker only: the client is closed and retries, as it would with
+ * the broker itself.
+ */
+
+static void
+kg_kafka_proxy_next_upstream(kg_kafka_session_t *s)
+{
+    kg_connection_t       *c;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    kg_kafka_proxy_close_upstream(s);
+
+    if (s->broker >= 0 || s->node_id >= 0
+        || u->tries >= s->cluster->bootstrap.nelts || c->close)
+    {
+        kg_log_error(KG_LOG_ERR, c->log, 0,
+                     "upstream unavailable, closing client");
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (kg_kafka_proxy_choose(s) != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    kg_kafka_proxy_connect(s);
+}
+
+
+static kg_int_t
+kg_kafka_proxy_get_peer(kg_peer_connection_t *pc, void *data)
+{
+    return KG_OK;
+}
+
+
+static void
+kg_kafka_proxy_connect_handler(kg_event_t *ev)
+{
+    int                    err;
+    socklen_t              len;
+    kg_str_t              *name;
+    kg_connection_t       *pc;
+    kg_kafka_session_t    *s;
+
+    pc = ev->data;
+    s = pc->data;
+
+    if (s->connection->close) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (ev->timedout) {
+        kg_log_error(KG_LOG_ERR, pc->log, KG_ETIMEDOUT, "upstream timed out");
+        kg_kafka_proxy_next_upstream(s);
+        return;
+    }
+
+    if (pc->write->timer_set) {
+        kg_del_timer(pc->write);
+    }
+
+    err = 0;
+    len = sizeof(int);
+
+    if (getsockopt(pc->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = kg_socket_errno;
+    }
+
+    if (err) {
+        kg_log_error(KG_LOG_ERR, pc->log, err, "connect() failed");
+        kg_kafka_proxy_next_upstream(s);
+        return;
+    }
+
+    if (s->cluster->ssl == NULL) {
+        kg_kafka_proxy_connected(s);
+        return;
+    }
+
+    s->connection->log->action = "TLS handshaking with upstream";
+
+    if (kg_ssl_create_connection(s->cluster->ssl, pc,
+                                 KG_SSL_BUFFER|KG_SSL_CLIENT)
+        != KG_OK)
+    {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    name = s->cluster->tls_name.len ? &s->cluster->tls_name : NULL;
+
+    if (name && kg_ssl_set_host(pc, name, s->cluster->tls_verify) != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (kg_ssl_handshake(pc) == KG_AGAIN) {
+        kg_add_timer(pc->write, s->cluster->connect_timeout);
+        pc->ssl->handler = kg_kafka_proxy_ssl_handler;
+        return;
+    }
+
+    kg_kafka_proxy_ssl_handler(pc);
+}
+
+
+static void
+kg_kafka_proxy_ssl_handler(kg_connection_t *pc)
+{
+    kg_kafka_session_t  *s;
+
+    s = pc->data;
+
+    if (pc->write->timer_set) {
+        kg_del_timer(pc->write);
+    }
+
+    if (!pc->ssl->handshaked) {
+        kg_kafka_proxy_next_upstream(s);
+        return;
+    }
+
+    kg_kafka_proxy_connected(s);
+}
+
+
+static void
+kg_kafka_proxy_connected(kg_kafka_session_t *s)
+{
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    u->connected = 1;
+    s->cluster->upstream->next = u->addr;
+
+    kg_log_debug0(KG_LOG_DEBUG_KAFKA, s->connection->log, 0,
+                  "kafka upstream connected");
+
+    s->phase_handler++;
+
+    kg_kafka_core_run_phases(s);
+}
+
+
+static void
+kg_kafka_proxy_wait_handler(kg_event_t *ev)
+{
+    kg_connection_t     *c;
+    kg_kafka_session_t  *s;
+
+    c = ev->data;
+    s = c->data;
+
+    if (c->close) {
+        kg_kafka_finalize_session(s);
+    }
+}
+
+
+/* PROXY: the pump takes the session */
+
+static kg_int_t
+kg_kafka_proxy_handler(kg_kafka_session_t *s)
+{
+    u_char                *p;
+    size_t                 size;
+    kg_connection_t       *c, *pc;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    if (u == NULL || !u->connected) {
+        kg_log_error(KG_LOG_ERR, c->log, 0, "no upstream to proxy to");
+        return KG_ERROR;
+    }
+
+    pc = u->peer.connection;
+    size = s->route->buffer_size;
+
+    u->inflight = kg_palloc(c->pool,
+                            KG_KAFKA_PROXY_INFLIGHT
+                            * sizeof(kg_kafka_inflight_t));
+    if (u->inflight == NULL) {
+        return KG_ERROR;
+    }
+
+    p = kg_pnalloc(c->pool, 2 * size);
+    if (p == NULL) {
+        return KG_ERROR;
+    }
+
+    u->requests.buf.start = p;
+    u->requests.buf.pos = p;
+    u->requests.buf.last = p;
+    u->requests.buf.end = p + size;
+    u->requests.scan = p;
+
+    p += size;
+
+    u->responses.buf.start = p;
+    u->responses.buf.pos = p;
+    u->responses.buf.last = p;
+    u->responses.buf.end = p + size;
+    u->responses.scan = p;
+
+    kg_kafka_frame_init(&u->requests.frame, s->route->max_frame_size,
+                        KG_KAFKA_FRAME_DETECT);
+    kg_kafka_frame_init(&u->responses.frame, s->route->max_frame_size,
+                        KG_KAFKA_FRAME_RESPONSE|KG_KAFKA_FRAME_DETECT);
+
+    kg_kafka_proxy_set_nodelay(c);
+    kg_kafka_proxy_set_nodelay(pc);
+
+    c->log->action = "proxying connection";
+
+    kg_log_error(KG_LOG_INFO, c->log, 0, "proxy connected to %V", &u->name);
+
+    c->read->handler = kg_kafka_proxy_downstream_handler;
+    c->write->handler = kg_kafka_proxy_downstream_handler;
+    pc->read->handler = kg_kafka_proxy_upstream_handler;
+    pc->write->handler = kg_kafka_proxy_upstream_handler;
+
+    if (pc->read->ready) {
+        kg_post_event(pc->read, &kg_posted_events);
+    }
+
+    kg_kafka_proxy_process(s, 0, 1);
+
+    return KG_DONE;
+}
+
+
+static void
+kg_kafka_proxy_downstream_handler(kg_event_t *ev)
+{
+    kg_connection_t     *c;
+    kg_kafka_session_t  *s;
+
+    c = ev->data;
+    s = c->data;
+
+    if (c->close) {
+        kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (ev->timedout) {
+        ev->timedout = 0;
+        kg_log_error(KG_LOG_INFO, c->log, KG_ETIMEDOUT,
+                     "client timed out while idle");
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    kg_kafka_proxy_process(s, ev->write, ev->write);
+}
+
+
+static void
+kg_kafka_proxy_upstream_handler(kg_event_t *ev)
+{
+    kg_connection_t       *pc;
+    kg_kafka_session_t    *s;
+    kg_kafka_proxy_ctx_t  *u;
+    kg_kafka_inflight_t   *r;
+
+    pc = ev->data;
+    s = pc->data;
+
+    if (s->connection->close) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (ev->timedout) {
+        ev->timedout = 0;
+
+        u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+        if (u->ninflight) {
+            r = &u->inflight[u->head];
+
+            if ((kg_msec_int_t) (kg_current_msec - r->sent)
+                >= (kg_msec_int_t) s->route->request_timeout)
+            {
+                kg_log_error(KG_LOG_ERR, pc->log, KG_ETIMEDOUT,
+                             "upstream did not answer request %D "
+                             "(api %d v%d)", r->correlation_id,
+                             (int) r->api_key, (int) r->api_version);
+                kg_kafka_finalize_session(s);
+                return;
+            }
+        }
+    }
+
+    kg_kafka_proxy_process(s, !ev->write, ev->write);
+}
+
+
+/*
+ * The pump, one direction at a time, as kg_stream_proxy_process(): send
+ * what is ready toward dst, then read from src while there is room, and
+ * cut what was read into frames.  A side is not read while the buffer
+ * toward the other is full, so memory stays bounded and TCP pushes back.
+ */
+
+static void
+kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
+    kg_uint_t do_write)
+{
+    char                  *recv_action, *send_action;
+    size_t                 size;
+    ssize_t                n;
+    kg_int_t               rc;
+    kg_connection_t       *c, *pc, *src, *dst;
+    kg_kafka_proxy_ctx_t  *u;
+    kg_kafka_proxy_dir_t  *d;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    pc = u->peer.connection;
+
+    if (from_upstream) {
+        src = pc;
+        dst = c;
+        d = &u->responses;
+        recv_action = "proxying and reading from upstream";
+        send_action = "proxying and sending to client";
+
+    } else {
+        src = c;
+        dst = pc;
+        d = &u->requests;
+        recv_action = "proxying and reading from client";
+        send_action = "proxying and sending to upstream";
+    }
+
+    for ( ;; ) {
+
+        rc = from_upstream ? kg_kafka_proxy_responses(s)
+                           : kg_kafka_proxy_requests(s);
+
+        if (rc == KG_ERROR) {
+            kg_kafka_finalize_session(s);
+            return;
+        }
+
+        if (do_write || d->scan != d->buf.pos || (from_upstream && u->out)) {
+            c->log->action = send_action;
+
+            if (from_upstream && u->out) {
+                n = dst->send(dst, u->out_pos, u->out_last - u->out_pos);
+
+                if (n == KG_ERROR) {
+                    kg_kafka_finalize_session(s);
+                    return;
+                }
+
+                if (n > 0) {
+                    u->out_pos += n;
+                    d->sent += n;
+
+                    if (u->out_pos == u->out_last) {
+                        kg_free(u->out);
+                        u->out = NULL;
+                        continue;
+                    }
+                }
+            }
+
+            size = d->scan - d->buf.pos;
+
+            if (size && !(from_upstream && u->out)) {
+                n = dst->send(dst, d->buf.pos, size);
+
+                if (n == KG_ERROR) {
+                    kg_kafka_finalize_session(s);
+                    return;
+                }
+
+                if (n > 0) {
+                    d->buf.pos += n;
+                    d->sent += n;
+                }
+            }
+        }
+
+        kg_kafka_proxy_compact(d);
+
+        size = d->buf.end - d->buf.last;
+
+        if (size && src->read->ready && !src->read->eof
+            && !src->read->error)
+        {
+            c->log->action = recv_action;
+
+            n = src->recv(src, d->buf.last, size);
+
+            if (n == KG_AGAIN) {
+                break;
+            }
+
+            if (n == 0) {
+                src->read->eof = 1;
+                break;
+            }
+
+            if (n > 0) {
+                d->received += n;
+
+                if (!from_upstream) {
+                    s->received += n;
+                }
+
+                d->buf.last += n;
+                do_write = 1;
+                continue;
+            }
+
+            src->read->eof = 1;
+            src->read->error = 1;
+        }
+
+        break;
+    }
+
+    c->log->action = "proxying connection";
+
+    if (from_upstream) {
+
+        /* answers made room for more requests */
+
+        if (u->ninflight < KG_KAFKA_PROXY_INFLIGHT
+            && (u->requests.scan != u->requests.buf.last || c->read->ready)
+            && !c->read->posted)
+        {
+            kg_post_event(c->read, &kg_posted_events);
+        }
+
+    } else if (u->ninflight && u->inflight[u->head].local
+               && !c->write->posted)
+    {
+        /* a response kgate answers itself may have become due */
+
+        kg_post_event(c->write, &kg_posted_events);
+    }
+
+    if (src->read->eof) {
+
+        /*
+         * the broker closed (restart, or an api it does not know): the
+         * client reconnects; the client closed: what it sent before is
+         * delivered, the answers are not wanted
+         */
+
+        if (from_upstream || d->buf.pos == d->scan) {
+            kg_log_error(KG_LOG_INFO, c->log, 0, "%s closed the connection",
+                         from_upstream ? "upstream" : "client");
+            kg_kafka_finalize_session(s);
+            return;
+        }
+    }
+
+    if (kg_handle_read_event(src->read, 0) != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    if (kg_handle_write_event(dst->write, 0) != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    /* drain at a request boundary on reload or graceful stop */
+
+    c->idle = (u->ninflight == 0 && u->requests.rest == 0
+               && u->requests.buf.pos == u->requests.buf.last
+               && u->responses.buf.pos == u->responses.buf.last
+               && u->out == NULL && u->whole == NULL);
+
+    if (c->idle && kg_exiting) {
+        kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    kg_kafka_proxy_set_timers(s);
+}
+
+
+/* client -> upstream: cut frames, note what answer each one expects */
+
+static kg_int_t
+kg_kafka_proxy_requests(kg_kafka_session_t *s)
+{
+    u_char                     *p;
+    size_t                      n, avail;
+    int16_t                     acks;
+    kg_int_t                    rc;
+    kg_connection_t            *c;
+    kg_kafka_inflight_t        *r;
+    kg_kafka_proxy_ctx_t       *u;
+    kg_kafka_proxy_dir_t       *d;
+    kg_kafka_request_header_t   h;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    d = &u->requests;
+
+    for ( ;; ) {
+
+        avail = d->buf.last - d->scan;
+
+        if (d->rest) {
+
+            /* the rest of a frame passes as it arrives: never decoded */
+
+            n = kg_min(d->rest, avail);
+
+            if (n == 0) {
+                return KG_OK;
+            }
+
+            d->scan += n;
+            d->rest -= n;
+            continue;
+        }
+
+        if (avail < 4 || u->ninflight == KG_KAFKA_PROXY_INFLIGHT) {
+            return KG_OK;
+        }
+
+        if (d->frame.nprefix < 4) {
+            p = d->scan;
+
+            if (kg_kafka_frame_size(&d->frame, &p, d->buf.last) == KG_ERROR) {
+                kg_log_error(KG_LOG_INFO, c->log, 0,
+                             "client sent an invalid frame: %s",
+                             d->frame.reason);
+                return KG_ERROR;
+            }
+        }
+
+        n = kg_min(avail - 4, d->frame.size);
+
+        rc = kg_kafka_frame_request_header(&d->frame, &h, d->scan + 4, n);
+
+        if (rc == KG_OK && h.api_key == KG_KAFKA_API_PRODUCE) {
+            rc = kg_kafka_frame_produce_acks(&d->frame, &h,
+                                             d->scan + 4 + h.size,
+                                             n - h.size, &acks);
+        } else {
+            acks = -1;
+        }
+
+        if (rc == KG_ERROR) {
+            kg_log_error(KG_LOG_INFO, c->log, 0,
+                         "client sent an invalid frame: %s",
+                         d->frame.reason ? d->frame.reason
+                                         : "invalid request header");
+            return KG_ERROR;
+        }
+
+        if (rc == KG_AGAIN) {
+            if (d->scan == d->buf.start && d->buf.last == d->buf.end) {
+                kg_log_error(KG_LOG_INFO, c->log, 0,
+                             "client sent a request header larger than "
+                             "the buffer");
+                return KG_ERROR;
+            }
+
+            return KG_OK;
+        }
+
+        /* KG_OK, or KG_DECLINED: a version kgate does not know passes */
+
+        kg_log_debug4(KG_LOG_DEBUG_KAFKA, c->log, 0,
+                      "kafka request: api %d v%d corr %D size %uz",
+                      (int) h.api_key, (int) h.api_version,
+                      h.correlation_id, d->frame.size);
+
+        if (h.api_key == KG_KAFKA_API_API_VERSIONS
+            && s->cluster->fallback.len)
+        {
+            /* the whole request is needed, to drop it from the stream */
+
+            if (avail < 4 + d->frame.size) {
+                if (d->scan == d->buf.start && d->buf.last == d->buf.end) {
+                    kg_log_error(KG_LOG_INFO, c->log, 0,
+                                 "client sent an ApiVersions request "
+                                 "larger than the buffer");
+                    return KG_ERROR;
+                }
+
+                return KG_OK;
+            }
+
+            r = &u->inflight[(u->head + u->ninflight)
+                             % KG_KAFKA_PROXY_INFLIGHT];
+
+            if (kg_kafka_proxy_local(s, &h, r) != KG_OK) {
+                return KG_ERROR;
+            }
+
+            u->ninflight++;
+
+            n = 4 + d->frame.size;
+            kg_memmove(d->scan, d->scan + n, avail - n);
+            d->buf.last -= n;
+
+            kg_kafka_frame_next(&d->frame);
+            continue;
+        }
+
+        if (acks != 0) {
+            r = &u->inflight[(u->head + u->ninflight)
+                             % KG_KAFKA_PROXY_INFLIGHT];
+
+            r->correlation_id = h.correlation_id;
+            r->api_key = h.api_key;
+            r->api_version = h.api_version;
+            r->sent = kg_current_msec;
+            r->local = NULL;
+            r->local_len = 0;
+
+            u->ninflight++;
+        }
+
+        d->rest = 4 + d->frame.size;
+
+        kg_kafka_frame_next(&d->frame);
+    }
+}
+
+
+/* the answer kgate gives itself: ApiVersions of an old cluster */
+
+static kg_int_t
+kg_kafka_proxy_local(kg_kafka_session_t *s, kg_kafka_request_header_t *h,
+    kg_kafka_inflight_t *r)
+{
+    u_char     *p;
+    size_t      size;
+    kg_str_t    body;
+    kg_pool_t  *pool;
+
+    pool = kg_create_pool(4096, s->connection->log);
+    if (pool == NULL) {
+        return KG_ERROR;
+    }
+
+    if (kg_kafka_versions_fallback_response(pool, &s->cluster->fallback,
+                                            h->api_version, &body)
+        != KG_OK)
+    {
+        kg_log_error(KG_LOG_ERR, s->connection->log, 0,
+                     "cannot answer ApiVersions v%d for broker version "
+                     "\"%V\"", (int) h->api_version, &s->cluster->fallback);
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    /* the ApiVersions response header is v0 in every version */
+
+    size = 4 + body.len;
+
+    p = kg_alloc(4 + size, s->connection->log);
+    if (p == NULL) {
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    r->correlation_id = h->correlation_id;
+    r->api_key = h->api_key;
+    r->api_version = h->api_version;
+    r->sent = kg_current_msec;
+    r->local = p;
+    r->local_len = 4 + size;
+
+    *p++ = (u_char) (size >> 24);
+    *p++ = (u_char) (size >> 16);
+    *p++ = (u_char) (size >> 8);
+    *p++ = (u_char) size;
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 24);
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 16);
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 8);
+    *p++ = (u_char) h->correlation_id;
+    kg_memcpy(p, body.data, body.len);
+
+    kg_destroy_pool(pool);
+
+    return KG_OK;
+}
+
+
+/*
+ * upstream -> client: every response must answer the oldest request;
+ * responses with broker addresses are read whole and rewritten, the
+ * others pass as they arrive.  Responses leave in request order, also
+ * the ones kgate gives itself.
+ */
+
+static kg_int_t
+kg_kafka_proxy_responses(kg_kafka_session_t *s)
+{
+    u_char                *p;
+    size_t                 n, avail;
+    int32_t                corr;
+    kg_connection_t       *c;
+    kg_kafka_inflight_t   *r;
+    kg_kafka_proxy_ctx_t  *u;
+    kg_kafka_proxy_dir_t  *d;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    d = &u->responses;
+
+    for ( ;; ) {
+
+        avail = d->buf.last - d->scan;
+
+        if (d->rest) {
+            n = kg_min(d->rest, avail);
+
+            if (n == 0) {
+                return KG_OK;
+            }
+
+            d->scan += n;
+            d->rest -= n;
+            continue;
+        }
+
+        if (u->whole) {
+            n = kg_min(u->whole_size - u->whole_received, avail);
+
+            kg_memcpy(u->whole + u->whole_received, d->scan, n);
+            u->whole_received += n;
+
+            kg_memmove(d->scan, d->scan + n, avail - n);
+            d->buf.last -= n;
+
+            if (u->whole_received < u->whole_size) {
+                return KG_OK;
+            }
+
+            /* what went before must have left first */
+
+            if (u->out || d->buf.pos != d->scan) {
+                return KG_OK;
+            }
+
+            if (kg_kafka_proxy_rewrite(s) != KG_OK) {
+                return KG_ERROR;
+            }
+
+            continue;
+        }
+
+        if (u->ninflight && u->inflight[u->head].local) {
+
+            if (u->out || d->buf.pos != d->scan) {
+                return KG_OK;
+            }
+
+            r = &u->inflight[u->head];
+
+            u->out = r->local;
+            u->out_pos = r->local;
+            u->out_last = r->local + r->local_len;
+
+            r->local = NULL;
+
+            u->head = (u->head + 1) % KG_KAFKA_PROXY_INFLIGHT;
+            u->ninflight--;
+            continue;
+        }
+
+        if (avail < 8) {
+            return KG_OK;
+        }
+
+        if (d->frame.nprefix < 4) {
+            p = d->scan;
+
+            if (kg_kafka_frame_size(&d->frame, &p, d->buf.last) == KG_ERROR) {
+                kg_log_error(KG_LOG_ERR, c->log, 0,
+                             "upstream sent an invalid frame: %s",
+                             d->frame.reason);
+                return KG_ERROR;
+            }
+        }
+
+        p = d->scan + 4;
+        corr = (int32_t) (((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
+                          | ((uint32_t) p[2] << 8) | p[3]);
+
+        if (u->ninflight == 0) {
+            kg_log_error(KG_LOG_ERR, c->log, 0,
+                         "upstream sent response %D to no request", corr);
+            return KG_ERROR;
+        }
+
+        r = &u->inflight[u->head];
+
+        if (corr != r->correlation_id) {
+            kg_log_error(KG_LOG_ERR, c->log, 0,
+                         "upstream sent response %D, request %D expected",
+                         corr, r->correlation_id);
+            return KG_ERROR;
+        }
+
+        u->head = (u->head + 1) % KG_KAFKA_PROXY_INFLIGHT;
+        u->ninflight--;
+
+        if (kg_kafka_rewrite_needed(r->api_key, r->api_version)) {
+
+            u->whole = kg_alloc(d->frame.size, c->log);
+            if (u->whole == NULL) {
+                return KG_ERROR;
+            }
+
+            u->whole_size = d->frame.size;
+            u->whole_received = 0;
+            u->whole_frame = d->frame;
+            u->whole_request = *r;
+
+            /* the prefix is written anew with the new size */
+
+            kg_memmove(d->scan, d->scan + 4, avail - 4);
+            d->buf.last -= 4;
+
+        } else {
+            d->rest = 4 + d->frame.size;
+        }
+
+        kg_kafka_frame_next(&d->frame);
+    }
+}
+
+
+static kg_int_t
+kg_kafka_proxy_rewrite(kg_kafka_session_t *s)
+{
+    u_char                      *p;
+    size_t                       size;
+    kg_int_t                     rc;
+    kg_str_t                     body, out;
+    kg_pool_t                   *pool;
+    kg_connection_t             *c;
+    kg_kafka_inflight_t         *r;
+    kg_kafka_proxy_ctx_t        *u;
+    kg_kafka_response_header_t   h;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    r = &u->whole_request;
+
+    rc = kg_kafka_frame_response_header(&u->whole_frame, &h,
+                                        (kg_uint_t) r->api_key,
+                                        (kg_uint_t) r->api_version,
+                                        u->whole, u->whole_size);
+    if (rc != KG_OK) {
+        kg_log_error(KG_LOG_ERR, c->log, 0,
+                     "upstream sent an invalid response header to api %d "
+                     "v%d", (int) r->api_key, (int) r->api_version);
+        return KG_ERROR;
+    }
+
+    pool = kg_create_pool(kg_max(4096, u->whole_size / 2), c->log);
+    if (pool == NULL) {
+        return KG_ERROR;
+    }
+
+    body.data = u->whole + h.size;
+    body.len = u->whole_size - h.size;
+
+    rc = kg_kafka_rewrite_response(pool, &u->map, r->api_key, r->api_version,
+                                   &body, &out);
+
+    if (rc == KG_ERROR) {
+        kg_log_error(KG_LOG_ERR, c->log, 0,
+                     "upstream sent a response to api %d v%d that cannot "
+                     "be rewritten", (int) r->api_key, (int) r->api_version);
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    if (rc == KG_DECLINED) {
+        out = body;
+    }
+
+    size = h.size + out.len;
+
+    p = kg_alloc(4 + size, c->log);
+    if (p == NULL) {
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    u->out = p;
+    u->out_pos = p;
+
+    *p++ = (u_char) (size >> 24);
+    *p++ = (u_char) (size >> 16);
+    *p++ = (u_char) (size >> 8);
+    *p++ = (u_char) size;
+    p = kg_cpymem(p, u->whole, h.size);
+    p = kg_cpymem(p, out.data, out.len);
+
+    u->out_last = p;
+
+    kg_destroy_pool(pool);
+
+    kg_free(u->whole);
+    u->whole = NULL;
+
+    return KG_OK;
+}
+
+
+/* make room at the end: drop what was sent */
+
+static void
+kg_kafka_proxy_compact(kg_kafka_proxy_dir_t *d)
+{
+    size_t  n;
+
+    if (d->buf.pos == d->buf.start) {
+        return;
+    }
+
+    n = d->buf.last - d->buf.pos;
+
+    if (n) {
+        kg_memmove(d->buf.start, d->buf.pos, n);
+    }
+
+    d->scan -= d->buf.pos - d->buf.start;
+    d->buf.pos = d->buf.start;
+    d->buf.last = d->buf.start + n;
+}
+
+
+static void
+kg_kafka_proxy_set_timers(kg_kafka_session_t *s)
+{
+    kg_msec_int_t          left;
+    kg_connection_t       *c, *pc;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    pc = u->peer.connection;
+
+    /* the idle timer: any progress restarts it */
+
+    kg_add_timer(c->write, s->route->idle_timeout);
+
+    if (u->ninflight == 0) {
+        if (pc->read->timer_set) {
+            kg_del_timer(pc->read);
+        }
+
+        return;
+    }
+
+    left = (kg_msec_int_t) (u->inflight[u->head].sent
+                            + s->route->request_timeout - kg_current_msec);
+
+    kg_add_timer(pc->read, (kg_msec_t) kg_max(left, 1));
+}
+
+
+static kg_int_t
+kg_kafka_proxy_log_phase(kg_kafka_session_t *s)
+{
+    kg_uint_t              i;
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    if (u == NULL) {
+        return KG_OK;
+    }
+
+    kg_kafka_upstream_cancel(&u->wait);
+
+    if (u->inflight) {
+        for (i = 0; i < u->ninflight; i++) {
+            kg_free(u->inflight[(u->head + i) % KG_KAFKA_PROXY_INFLIGHT]
+                    .local);
+        }
+
+        u->ninflight = 0;
+    }
+
+    if (u->whole) {
+        kg_free(u->whole);
+        u->whole = NULL;
+    }
+
+    if (u->out) {
+        kg_free(u->out);
+        u->out = NULL;
+    }
+
+    kg_kafka_proxy_close_upstream(s);
+
+    return KG_OK;
+}
+
+
+static void
+kg_kafka_proxy_close_upstream(kg_kafka_session_t *s)
+{
+    kg_connection_t       *pc;
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    pc = u->peer.connection;
+
+    if (pc == NULL) {
+        return;
+    }
+
+    kg_log_debug1(KG_LOG_DEBUG_KAFKA, s->connection->log, 0,
+                  "close kafka upstream connection: %d", pc->fd);
+
+    if (pc->ssl) {
+        pc->ssl->no_wait_shutdown = 1;
+        pc->ssl->no_send_shutdown = 1;
+        (void) kg_ssl_shutdown(pc);
+    }
+
+    kg_close_connection(pc);
+
+    u->peer.connection = NULL;
+    u->connected = 0;
+}
+
+
+static kg_int_t
+kg_kafka_proxy_node_port(void *data, int32_t node_id)
+{
+    kg_kafka_session_t *s = data;
+
+    return kg_kafka_upstream_node_port(s->cluster->upstream, s->route,
+                                       node_id);
+}
+
+
+static void
+kg_kafka_proxy_learn(void *data, int32_t node_id, kg_str_t *host,
+    int32_t port)
+{
+    kg_kafka_session_t *s = data;
+
+    kg_kafka_upstream_learn(s->cluster->upstream, node_id, host, port);
+}
+
+
+static void
+kg_kafka_proxy_set_nodelay(kg_connection_t *c)
+{
+    int  tcp_nodelay;
+
+    /* small request/response exchanges must not wait for Nagle */
+
+    tcp_nodelay = 1;
+
+    if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY,
+                   (const void *) &tcp_nodelay, sizeof(int))
+        == -1)
+    {
+        kg_log_error(KG_LOG_INFO, c->log, kg_socket_errno,
+                     "setsockopt(TCP_NODELAY) failed");
+    }
+}
+
+
+static u_char *
+kg_kafka_proxy_log_error(kg_log_t *log, u_char *buf, size_t len)
+{
+    kg_kafka_session_t    *s;
+    kg_kafka_proxy_ctx_t  *u;
+
+    s = log->data;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    if (u == NULL || !u->connected) {
+        return buf;
+    }
+
+    return kg_snprintf(buf, len,
+                       ", bytes from/to client:%O/%O"
+                       ", bytes from/to upstream:%O/%O",
+                       u->requests.received, u->responses.sent,
+                       u->responses.received, u->requests.sent);
+}
