@@ -216,7 +216,9 @@ kg_epoll_del_event(kg_event_t *ev, kg_int_t event, kg_uint_t flags)
      * before the closing the file descriptor
      */
 
-    if (flags & KG_CLOSE_EVENT) {
+    /* ep is gone once the engine has stopped: so are its registrations */
+
+    if ((flags & KG_CLOSE_EVENT) || ep == -1) {
         ev->active = 0;
         return KG_OK;
     }
@@ -301,7 +303,7 @@ kg_epoll_del_connection(kg_connection_t *c, kg_uint_t flags)
      * before the closing the file descriptor
      */
 
-    if (flags & KG_CLOSE_EVENT) {
+    if ((flags & KG_CLOSE_EVENT) || ep == -1) {
         c->read->active = 0;
         c->write->active = 0;
         return KG_OK;
