@@ -5,6 +5,7 @@
 
 #include <kg_config.h>
 #include <kg_core.h>
+#include <kg_conf_yaml.h>
 
 
 static kg_int_t kg_conf_add_dump(kg_conf_t *cf, kg_str_t *filename);
@@ -21,6 +22,15 @@ static kg_command_t  kg_conf_commands[] = {
     { kg_string("include"),
       KG_ANY_CONF|KG_CONF_TAKE1,
       kg_conf_include,
+      0,
+      0,
+      NULL },
+
+    /* a Confluent Gateway YAML file, see kg_conf_yaml.c */
+
+    { kg_string("include_yaml"),
+      KG_MAIN_CONF|KG_CONF_TAKE1,
+      kg_conf_include_yaml,
       0,
       0,
       NULL },
