@@ -9,6 +9,8 @@ Usage:
                          --first-id 1 --ports 9092,9093,9094
                          [--advertise-host 127.0.0.1] [--partitions 3]
                          [--replication-factor R] [--lifetime SEC]
+                         [--ssl | --ssl-ports 9192,9193,9194]
+                         [--ssl-certs DIR] [--ssl-client-auth required]
   kafka_cluster.py stop --dir D
   kafka_cluster.py stop-broker --dir D --id N
   kafka_cluster.py start-broker --dir D --id N
@@ -24,6 +26,15 @@ KAFKA_GC_LOG_OPTS is empty, so it is set here to the unified-logging
 equivalent.  KAFKA_JVM_PERFORMANCE_OPTS is replaced with a small-footprint
 set.  Nothing under node_modules is modified.
 
+TLS: --ssl makes the --ports SSL listeners (brokers talk SSL to each other
+too); --ssl-ports adds an SSL listener beside each PLAINTEXT one (brokers
+talk PLAINTEXT to each other).  Kafka 0.9 answers Metadata with the
+addresses of the listener the request came in on.  The certificates are
+tls_certs.sh's (--ssl-certs DIR, made in D/tls when not given): the broker
+key in broker.p12 and the CA in truststore.p12, both PKCS12, which Java 17
+reads.  --ssl-client-auth required makes the brokers ask every client for
+a certificate signed by the CA.
+
 Python 3 standard library only.
 """
 
@@ -32,6 +43,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -292,12 +304,29 @@ def zk_broker_ids(port, chroot):
 # --------------------------------------------------------------------------
 # Kafka Metadata v0 by hand
 
-def kafka_metadata(host, port, timeout=3.0):
-    """Return (brokers [(id, host, port)], topic names) or raise OSError."""
+def tls_context(certs):
+    """A client context trusting the test CA, presenting the test client
+    certificate (for brokers with ssl.client.auth=required)."""
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, 'ca.crt'))
+    ctx.check_hostname = False
+    ctx.load_cert_chain(os.path.join(certs, 'client.crt'),
+                        os.path.join(certs, 'client.key'))
+    return ctx
+
+
+def kafka_metadata(host, port, timeout=3.0, certs=None):
+    """Return (brokers [(id, host, port)], topic names) or raise OSError.
+    With certs (a tls_certs.sh directory) the connection is TLS."""
     client = b'kafka_cluster'
     body = struct.pack('>hhih', 3, 0, 7, len(client)) + client
     body += struct.pack('>i', 0)                    # all topics
     s = socket.create_connection((host, port), timeout=timeout)
+    if certs:
+        try:
+            s = tls_context(certs).wrap_socket(s)
+        except (OSError, ssl.SSLError):
+            s.close()
+            raise
     try:
         s.sendall(struct.pack('>i', len(body)) + body)
         hdr = b''
@@ -388,10 +417,11 @@ def write_broker_props(d, b, zk_port, nbrokers, args):
     os.makedirs(os.path.join(bdir, 'data'), exist_ok=True)
     os.makedirs(os.path.join(bdir, 'logs'), exist_ok=True)
     rf = args.replication_factor or min(3, nbrokers)
+    listeners, advertised = broker_listeners(b, args.listen_host)
     props = {
         'broker.id': b['id'],
-        'listeners': 'PLAINTEXT://%s:%d' % (args.listen_host, b['port']),
-        'advertised.listeners': 'PLAINTEXT://%s:%d' % (b['host'], b['port']),
+        'listeners': listeners,
+        'advertised.listeners': advertised,
         'zookeeper.connect': '127.0.0.1:%d%s' % (zk_port, b['chroot']),
         'zookeeper.connection.timeout.ms': 10000,
         'zookeeper.session.timeout.ms': 6000,
@@ -423,6 +453,25 @@ def write_broker_props(d, b, zk_port, nbrokers, args):
         'group.max.session.timeout.ms': 300000,
         'leader.imbalance.check.interval.seconds': 10,
     }
+    if b.get('tls'):
+        tls = b['tls']
+        with open(os.path.join(tls['certs'], 'password')) as f:
+            password = f.read().strip()
+        props.update({
+            'security.inter.broker.protocol':
+                'SSL' if b.get('ssl_only') else 'PLAINTEXT',
+            'ssl.keystore.type': 'PKCS12',
+            'ssl.keystore.location': os.path.join(tls['certs'], 'broker.p12'),
+            'ssl.keystore.password': password,
+            'ssl.key.password': password,
+            'ssl.truststore.type': 'PKCS12',
+            'ssl.truststore.location': os.path.join(tls['certs'],
+                                                    'truststore.p12'),
+            'ssl.truststore.password': password,
+            'ssl.client.auth': tls['client_auth'],
+            # Java 17 has TLSv1 and TLSv1.1 disabled anyway
+            'ssl.enabled.protocols': 'TLSv1.2',
+        })
     for kv in args.set or []:
         k, _, v = kv.partition('=')
         props[k] = v
@@ -431,6 +480,34 @@ def write_broker_props(d, b, zk_port, nbrokers, args):
             f.write('%s=%s\n' % (k, props[k]))
     with open(os.path.join(bdir, 'log4j.properties'), 'w') as f:
         f.write(LOG4J)
+
+
+def broker_listeners(b, listen_host):
+    """listeners and advertised.listeners of a broker record."""
+    lst, adv = [], []
+    proto = 'SSL' if b.get('ssl_only') else 'PLAINTEXT'
+    lst.append('%s://%s:%d' % (proto, listen_host, b['port']))
+    adv.append('%s://%s:%d' % (proto, b['host'], b['port']))
+    if b.get('ssl_port'):
+        lst.append('SSL://%s:%d' % (listen_host, b['ssl_port']))
+        adv.append('SSL://%s:%d' % (b['host'], b['ssl_port']))
+    return ','.join(lst), ','.join(adv)
+
+
+def make_certs(d, certs):
+    """The tls_certs.sh directory to use: certs, or D/tls made now."""
+    if certs:
+        certs = os.path.abspath(certs)
+        if not os.path.isfile(os.path.join(certs, 'broker.p12')):
+            die('no broker.p12 in %s (see tls_certs.sh)' % certs)
+        return certs
+    certs = os.path.join(d, 'tls')
+    if not os.path.isfile(os.path.join(certs, 'broker.p12')):
+        r = subprocess.run([os.path.join(HERE, 'tls_certs.sh'), certs],
+                           stdin=subprocess.DEVNULL)
+        if r.returncode:
+            die('tls_certs.sh %s failed' % certs)
+    return certs
 
 
 def launch_broker(d, b):
@@ -442,6 +519,11 @@ def launch_broker(d, b):
                       b['props']], env,
                      os.path.join(bdir, 'logs', 'stdout.log'), d)
     b['started'] = time.time()
+
+
+def metadata_certs(b):
+    """The certificates to ask a broker's main port for Metadata with."""
+    return b['tls']['certs'] if b.get('ssl_only') else None
 
 
 def wait_brokers(d, st, ids, timeout):
@@ -465,7 +547,8 @@ def wait_brokers(d, st, ids, timeout):
             if i not in reg:
                 continue
             try:
-                brokers, _ = kafka_metadata(b['host_connect'], b['port'])
+                brokers, _ = kafka_metadata(b['host_connect'], b['port'],
+                                            certs=metadata_certs(b))
             except (OSError, struct.error):
                 continue
             if sorted(x[0] for x in brokers) == want:
@@ -499,12 +582,20 @@ def summary(st, d):
             bl.append({'id': i, 'host': b['host'], 'port': b['port'],
                        'pid': b['pid'], 'alive': alive, 'rss_kb': rss,
                        'ready_s': b.get('ready_s'), 'dir': b['dir']})
+            if b.get('tls'):
+                bl[-1]['ssl_port'] = (b['port'] if b.get('ssl_only')
+                                      else b.get('ssl_port'))
+                bl[-1]['ssl_certs'] = b['tls']['certs']
+                bl[-1]['ssl_client_auth'] = b['tls']['client_auth']
         out['clusters'][chroot] = {
             'zk_connect': ('127.0.0.1:%d%s' % (z['port'], chroot)
                            if z else None),
             'bootstrap': ','.join('%s:%d' % (b['host'], b['port'])
                                   for b in bl),
             'brokers': bl}
+        if bl and bl[0].get('ssl_port'):
+            out['clusters'][chroot]['ssl_bootstrap'] = ','.join(
+                '%s:%d' % (b['host'], b['ssl_port']) for b in bl)
     out['total_rss_kb'] = total
     return out
 
@@ -529,6 +620,18 @@ def cmd_start(a):
     else:
         ports = [9091 + a.first_id + i for i in range(a.brokers)]
     ids = list(range(a.first_id, a.first_id + a.brokers))
+    ssl_ports = [None] * a.brokers
+    if a.ssl_ports:
+        if a.ssl:
+            die('--ssl and --ssl-ports are exclusive')
+        ssl_ports = [int(p) for p in a.ssl_ports.split(',')]
+        if len(ssl_ports) != a.brokers:
+            die('--ssl-ports lists %d ports for %d brokers'
+                % (len(ssl_ports), a.brokers))
+    tls = None
+    if a.ssl or a.ssl_ports:
+        tls = {'certs': make_certs(d, a.ssl_certs),
+               'client_auth': a.ssl_client_auth}
     for i in ids:
         b = st['brokers'].get(str(i))
         if b and b['chroot'] != chroot:
@@ -544,7 +647,7 @@ def cmd_start(a):
         st['deadline'] = time.time() + a.lifetime
 
     started = []
-    for i, port in zip(ids, ports):
+    for i, port, ssl_port in zip(ids, ports, ssl_ports):
         key = str(i)
         b = st['brokers'].get(key)
         if b and proc_alive(b['pid'], b['props']):
@@ -559,12 +662,20 @@ def cmd_start(a):
                               else a.listen_host),
              'props': os.path.join(bdir, 'server.properties'),
              'heap': a.heap}
+        if tls:
+            b['tls'] = tls
+            b['ssl_only'] = bool(a.ssl)
+            b['ssl_port'] = ssl_port
         write_broker_props(d, b, a.zk_port, a.brokers, a)
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
-            die('port %d is already in use' % port)
-        except OSError:
-            pass
+        for p in (port, ssl_port):
+            if p is None:
+                continue
+            try:
+                socket.create_connection(('127.0.0.1', p),
+                                         timeout=0.5).close()
+                die('port %d is already in use' % p)
+            except OSError:
+                pass
         launch_broker(d, b)
         st['brokers'][key] = b
         started.append(i)
@@ -655,8 +766,9 @@ def cmd_status(a):
             if not b['alive']:
                 continue
             try:
+                sb = st['brokers'][str(b['id'])]
                 brokers, topics = kafka_metadata(
-                    st['brokers'][str(b['id'])]['host_connect'], b['port'])
+                    sb['host_connect'], b['port'], certs=metadata_certs(sb))
                 b['metadata_brokers'] = [x[0] for x in brokers]
                 b['topics'] = topics
             except (OSError, struct.error) as e:
@@ -717,6 +829,14 @@ def main():
     p.add_argument('--heap', default='-Xmx256m -Xms128m')
     p.add_argument('--set', action='append', metavar='KEY=VALUE',
                    help='extra server.properties entry (repeatable)')
+    p.add_argument('--ssl', action='store_true',
+                   help='the --ports are SSL listeners, no PLAINTEXT')
+    p.add_argument('--ssl-ports', help='comma-separated, one per broker: '
+                   'an SSL listener beside each PLAINTEXT one')
+    p.add_argument('--ssl-certs', metavar='DIR',
+                   help='tls_certs.sh output (default: made in D/tls)')
+    p.add_argument('--ssl-client-auth', default='none',
+                   choices=['none', 'requested', 'required'])
     p.add_argument('--timeout', type=int, default=120)
     p.add_argument('--lifetime', type=int, default=3600,
                    help='stop everything after SEC seconds (0: never)')
