@@ -8,6 +8,7 @@
 #include <kg_event.h>
 #include <kg_kafka.h>
 #include <kg_kafka_upstream.h>
+#include <kg_kafka_route.h>
 
 
 static char *kg_kafka_block(kg_conf_t *cf, kg_command_t *cmd, void *conf);
@@ -62,8 +63,8 @@ kg_module_t  kg_kafka_module = {
     kg_kafka_commands,                     /* module directives */
     KG_CORE_MODULE,                        /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    kg_kafka_route_init_module,            /* init module */
+    kg_kafka_route_init_process,           /* init process */
     NULL,                                  /* exit process */
     NULL,                                  /* exit master */
     KG_MODULE_V1_PADDING
@@ -390,6 +391,10 @@ kg_kafka_init_conf(kg_cycle_t *cycle, void *conf)
     }
 
     if (kg_kafka_add_listening(&cf, cmcf) != KG_OK) {
+        return KG_CONF_ERROR;
+    }
+
+    if (kg_kafka_route_init_conf(&cf, cmcf) != KG_OK) {
         return KG_CONF_ERROR;
     }
 

@@ -17,6 +17,8 @@
 
 typedef struct kg_kafka_session_s   kg_kafka_session_t;
 typedef struct kg_kafka_upstream_s  kg_kafka_upstream_t;
+typedef struct kg_kafka_route_s     kg_kafka_route_t;
+typedef struct kg_kafka_cluster_state_s  kg_kafka_cluster_state_t;
 
 
 /*
@@ -100,6 +102,10 @@ typedef struct {
 
     /* flattened in init: the handlers of every phase but LOG, then NULL */
     kg_kafka_phase_handler_t      *engine;
+
+    /* the runtime route state shared by every worker (kg_kafka_route.c) */
+    kg_shm_zone_t                 *shm_zone;
+    kg_str_t                       state_file;
 } kg_kafka_core_main_conf_t;
 
 
@@ -134,6 +140,19 @@ typedef struct {
     size_t                         buffer_size;
     kg_msec_t                      idle_timeout;
     kg_msec_t                      request_timeout;
+
+    /* switchover */
+    kg_msec_t                      switch_drain_timeout;
+    kg_msec_t                      pause_timeout;
+    size_t                         pause_buffer_size;
+
+    kg_str_t                       failover_name;
+    kg_kafka_core_cluster_conf_t  *failover;
+    kg_uint_t                      failover_after;     /* 0: off */
+    kg_msec_t                      failover_interval;
+
+    /* the runtime state of this route in this worker */
+    kg_kafka_route_t              *runtime;
 } kg_kafka_core_route_conf_t;
 
 
@@ -160,6 +179,10 @@ struct kg_kafka_core_cluster_conf_s {
 
     /* the node table of this worker */
     kg_kafka_upstream_t           *upstream;
+
+    /* probe results and the real node ids seen, shared by the workers */
+    kg_kafka_cluster_state_t      *state;
+    kg_msec_t                      probe_interval;
 };
 
 
@@ -190,11 +213,26 @@ struct kg_kafka_session_s {
     /* appends module specific details to error log lines */
     kg_log_handler_pt              log_handler;
 
+    /* the sessions of the route in this worker (kg_kafka_route_t) */
+    kg_queue_t                     queue;
+
+    /*
+     * called when the route's state changes under the session: it was
+     * switched (s->draining set) or paused or resumed; set by the module
+     * that pumps the session
+     */
+    void                         (*notify)(kg_kafka_session_t *s);
+
     void                         **ctx;
     void                         **main_conf;
     void                         **route_conf;
 
+    /* why it closed, for metrics: KG_KAFKA_CLOSE_* (kg_kafka_route.h) */
+    kg_uint_t                      close_cause;
+
     unsigned                       finalized:1;
+    unsigned                       queued:1;
+    unsigned                       draining:1;
 };
 
 

@@ -31,6 +31,8 @@ static char *kg_kafka_core_bootstrap(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
 static char *kg_kafka_core_fallback(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
+static char *kg_kafka_core_failover(kg_conf_t *cf, kg_command_t *cmd,
+    void *conf);
 
 
 static kg_command_t  kg_kafka_core_commands[] = {
@@ -112,6 +114,34 @@ static kg_command_t  kg_kafka_core_commands[] = {
       kg_conf_set_msec_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, request_timeout),
+      NULL },
+
+    { kg_string("switch_drain_timeout"),
+      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
+      kg_conf_set_msec_slot,
+      KG_KAFKA_ROUTE_CONF_OFFSET,
+      offsetof(kg_kafka_core_route_conf_t, switch_drain_timeout),
+      NULL },
+
+    { kg_string("pause_timeout"),
+      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
+      kg_conf_set_msec_slot,
+      KG_KAFKA_ROUTE_CONF_OFFSET,
+      offsetof(kg_kafka_core_route_conf_t, pause_timeout),
+      NULL },
+
+    { kg_string("pause_buffer_size"),
+      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
+      kg_conf_set_size_slot,
+      KG_KAFKA_ROUTE_CONF_OFFSET,
+      offsetof(kg_kafka_core_route_conf_t, pause_buffer_size),
+      NULL },
+
+    { kg_string("failover"),
+      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE123,
+      kg_kafka_core_failover,
+      KG_KAFKA_ROUTE_CONF_OFFSET,
+      0,
       NULL },
 
     /* cluster { } */
@@ -412,6 +442,9 @@ kg_kafka_core_create_route_conf(kg_conf_t *cf)
     rcf->buffer_size = KG_CONF_UNSET_SIZE;
     rcf->idle_timeout = KG_CONF_UNSET_MSEC;
     rcf->request_timeout = KG_CONF_UNSET_MSEC;
+    rcf->switch_drain_timeout = KG_CONF_UNSET_MSEC;
+    rcf->pause_timeout = KG_CONF_UNSET_MSEC;
+    rcf->pause_buffer_size = KG_CONF_UNSET_SIZE;
 
     return rcf;
 }
@@ -434,6 +467,20 @@ kg_kafka_core_merge_route_conf(kg_conf_t *cf, void *parent, void *child)
                               10 * 60000);
     kg_conf_merge_msec_value(conf->request_timeout, prev->request_timeout,
                               30000);
+
+    /*
+     * Draining waits for answers that request_timeout bounds already;
+     * a pause answers before the clients' own request timeout (30 s in
+     * the Java client), so that they see a retriable error, not a
+     * timeout.
+     */
+
+    kg_conf_merge_msec_value(conf->switch_drain_timeout,
+                              prev->switch_drain_timeout, 30000);
+    kg_conf_merge_msec_value(conf->pause_timeout, prev->pause_timeout,
+                              20000);
+    kg_conf_merge_size_value(conf->pause_buffer_size,
+                              prev->pause_buffer_size, 1024 * 1024);
 
     if (conf->listen.nelts == 0) {
         kg_log_error(KG_LOG_EMERG, cf->log, 0,
@@ -486,7 +533,13 @@ kg_kafka_core_merge_route_conf(kg_conf_t *cf, void *parent, void *child)
         return KG_CONF_ERROR;
     }
 
-    if (conf->idle_timeout == 0 || conf->request_timeout == 0) {
+    if (conf->pause_buffer_size < conf->buffer_size) {
+        conf->pause_buffer_size = conf->buffer_size;
+    }
+
+    if (conf->idle_timeout == 0 || conf->request_timeout == 0
+        || conf->switch_drain_timeout == 0 || conf->pause_timeout == 0)
+    {
         kg_log_error(KG_LOG_EMERG, cf->log, 0,
                      "timeouts must be greater than zero in route \"%V\"",
                      &conf->name);
@@ -911,6 +964,68 @@ kg_kafka_core_bootstrap(kg_conf_t *cf, kg_command_t *cmd, void *conf)
     }
 
     return KG_CONF_OK;
+}
+
+
+/* failover CLUSTER [after=3] [interval=5s] */
+
+static char *
+kg_kafka_core_failover(kg_conf_t *cf, kg_command_t *cmd, void *conf)
+{
+    kg_kafka_core_route_conf_t *rcf = conf;
+
+    kg_str_t   *value, s;
+    kg_int_t    n;
+    kg_uint_t   i;
+
+    if (rcf->failover_name.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    rcf->failover_name = value[1];
+    rcf->failover_after = 3;
+    rcf->failover_interval = 5000;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (kg_strncmp(value[i].data, "after=", 6) == 0) {
+            n = kg_atoi(value[i].data + 6, value[i].len - 6);
+
+            if (n == KG_ERROR || n == 0 || n > 1000) {
+                goto invalid;
+            }
+
+            rcf->failover_after = (kg_uint_t) n;
+            continue;
+        }
+
+        if (kg_strncmp(value[i].data, "interval=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            n = kg_parse_time(&s, 0);
+
+            if (n == KG_ERROR || n < 100) {
+                goto invalid;
+            }
+
+            rcf->failover_interval = (kg_msec_t) n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return KG_CONF_OK;
+
+invalid:
+
+    kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return KG_CONF_ERROR;
 }
 
 

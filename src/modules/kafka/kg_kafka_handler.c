@@ -7,6 +7,7 @@
 #include <kg_core.h>
 #include <kg_event.h>
 #include <kg_kafka.h>
+#include <kg_kafka_route.h>
 
 
 static void kg_kafka_tls_handshake_handler(kg_connection_t *c);
@@ -42,6 +43,7 @@ kg_kafka_init_connection(kg_connection_t *c)
 
     s->route = rcf;
     s->cluster = rcf->cluster;
+    s->close_cause = KG_KAFKA_CLOSE_ERROR;
 
     c->data = s;
 
@@ -60,6 +62,13 @@ kg_kafka_init_connection(kg_connection_t *c)
 
     s->ctx = kg_pcalloc(c->pool, sizeof(void *) * kg_kafka_max_module);
     if (s->ctx == NULL) {
+        kg_kafka_close_connection(c);
+        return;
+    }
+
+    /* the cluster the route uses now, which a switch may have changed */
+
+    if (kg_kafka_route_session_start(s) != KG_OK) {
         kg_kafka_close_connection(c);
         return;
     }
@@ -204,6 +213,8 @@ kg_kafka_finalize_session(kg_kafka_session_t *s)
     for (i = 0; i < cmcf->phases[KG_KAFKA_LOG_PHASE].handlers.nelts; i++) {
         (void) h[i](s);
     }
+
+    kg_kafka_route_session_end(s, s->close_cause);
 
     ms = (kg_msec_int_t) (kg_current_msec - s->start_msec);
     ms = kg_max(ms, 0);

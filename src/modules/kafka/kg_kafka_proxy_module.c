@@ -10,6 +10,8 @@
 #include <kg_kafka_upstream.h>
 #include <kg_kafka_rewrite.h>
 #include <kg_kafka_versions.h>
+#include <kg_kafka_route.h>
+#include <kg_kafka_errors.h>
 
 
 /* requests waiting for their response; more stop reading the client */
@@ -75,14 +77,26 @@ typedef struct {
     kg_sockaddr_t                 sockaddr;
     socklen_t                     socklen;
 
+    /* a paused route holds requests; a switched one drains the session */
+    kg_event_t                    pause_event;
+    kg_event_t                    drain_event;
+
+    /* the request buffer grown past buffer_size, kg_alloc() memory */
+    u_char                       *grown;
+
+    kg_kafka_route_metrics_t     *metrics;
+
     unsigned                      connected:1;
+
+    /* a broker port with no broker behind it in the active cluster */
+    unsigned                      surplus:1;
 } kg_kafka_proxy_ctx_t;
 
 
 static kg_int_t kg_kafka_proxy_postconfiguration(kg_conf_t *cf);
 static kg_int_t kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_choose(kg_kafka_session_t *s);
-static void kg_kafka_proxy_metadata_handler(kg_kafka_session_t *s,
+static void kg_kafka_proxy_metadata_handler(kg_kafka_upstream_wait_t *w,
     kg_int_t rc);
 static void kg_kafka_proxy_connect(kg_kafka_session_t *s);
 static void kg_kafka_proxy_next_upstream(kg_kafka_session_t *s);
@@ -107,6 +121,16 @@ static void kg_kafka_proxy_set_timers(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_log_phase(kg_kafka_session_t *s);
 static void kg_kafka_proxy_close_upstream(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_node_port(void *data, int32_t node_id);
+static int32_t kg_kafka_proxy_node_id(void *data, int32_t node_id);
+static kg_int_t kg_kafka_proxy_node_host(void *data, kg_pool_t *pool,
+    int32_t node_id, kg_str_t *host);
+static void kg_kafka_proxy_notify(kg_kafka_session_t *s);
+static void kg_kafka_proxy_pause_handler(kg_event_t *ev);
+static void kg_kafka_proxy_drain_handler(kg_event_t *ev);
+static kg_int_t kg_kafka_proxy_grow(kg_kafka_session_t *s, size_t size);
+static kg_int_t kg_kafka_proxy_answer(kg_kafka_session_t *s,
+    kg_kafka_request_header_t *h, int16_t acks, kg_uint_t reason);
+static kg_uint_t kg_kafka_proxy_forwards(kg_int_t api_key);
 static void kg_kafka_proxy_learn(void *data, int32_t node_id, kg_str_t *host,
     int32_t port);
 static void kg_kafka_proxy_set_nodelay(kg_connection_t *c);
@@ -203,12 +227,14 @@ kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s)
     up = s->cluster->upstream;
 
     u->addr = up->next;
-    u->wait.session = s;
+    u->wait.data = s;
     u->wait.handler = kg_kafka_proxy_metadata_handler;
 
     u->map.host = s->route->advertise;
     u->map.node_port = kg_kafka_proxy_node_port;
     u->map.learn = kg_kafka_proxy_learn;
+    u->map.node_id = kg_kafka_proxy_node_id;
+    u->map.node_host = s->route->sni.len ? kg_kafka_proxy_node_host : NULL;
     u->map.data = s;
 
     /* client bytes wait in the socket until the upstream is there */
@@ -256,7 +282,7 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
     u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
     up = s->cluster->upstream;
 
-    if (s->broker < 0 && s->node_id < 0) {
+    if ((s->broker < 0 && s->node_id < 0) || u->surplus) {
         addr = s->cluster->bootstrap.elts;
         addr = &addr[u->addr++ % s->cluster->bootstrap.nelts];
 
@@ -268,11 +294,13 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
         return KG_OK;
     }
 
+    /* the port, or the SNI name, is a virtual node id: its real node */
+
     if (s->node_id >= 0) {
-        node_id = s->node_id;
+        node_id = kg_kafka_route_real_id(s->route, s->cluster, s->node_id);
 
     } else {
-        node_id = kg_kafka_upstream_port_node(up, s->route, s->broker);
+        node_id = kg_kafka_route_node_real(s->cluster, s->broker);
     }
 
     node = (node_id >= 0) ? kg_kafka_upstream_node(up, node_id) : NULL;
@@ -282,19 +310,20 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
             return KG_AGAIN;
         }
 
-        if (node_id >= 0) {
-            kg_log_error(KG_LOG_ERR, s->connection->log, 0,
-                         "broker %D is not in the metadata of cluster "
-                         "\"%V\"", node_id, &s->cluster->name);
+        /*
+         * The cluster the route uses now has fewer brokers than the one
+         * the client learned its metadata from, or the broker is gone:
+         * Metadata goes to any broker of the cluster, other requests get
+         * a retriable error, and the client refreshes its metadata.
+         */
 
-        } else {
-            kg_log_error(KG_LOG_ERR, s->connection->log, 0,
-                         "no broker of cluster \"%V\" for broker port %i",
-                         &s->cluster->name,
-                         s->route->broker_first + s->broker);
-        }
+        kg_log_error(KG_LOG_INFO, s->connection->log, 0,
+                     "no broker of cluster \"%V\" behind this port, "
+                     "answering with retriable errors", &s->cluster->name);
 
-        return KG_ERROR;
+        u->surplus = 1;
+
+        return kg_kafka_proxy_choose(s);
     }
 
     /* the table may move: keep a copy */
@@ -313,10 +342,12 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
 
 
 static void
-kg_kafka_proxy_metadata_handler(kg_kafka_session_t *s, kg_int_t rc)
+kg_kafka_proxy_metadata_handler(kg_kafka_upstream_wait_t *w, kg_int_t rc)
 {
+    kg_kafka_session_t    *s;
     kg_kafka_proxy_ctx_t  *u;
 
+    s = w->data;
     u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
 
     u->fetched = 1;
@@ -405,7 +436,10 @@ kg_kafka_proxy_next_upstream(kg_kafka_session_t *s)
 
     kg_kafka_proxy_close_upstream(s);
 
-    if (s->broker >= 0 || s->node_id >= 0
+    kg_metrics_inc(kg_kafka_route_metrics(s)
+                   ? kg_kafka_route_metrics(s)->connect_errors : NULL, 1);
+
+    if (((s->broker >= 0 || s->node_id >= 0) && !u->surplus)
         || u->tries >= s->cluster->bootstrap.nelts || c->close)
     {
         kg_log_error(KG_LOG_ERR, c->log, 0,
@@ -611,6 +645,18 @@ kg_kafka_proxy_handler(kg_kafka_session_t *s)
     kg_kafka_proxy_set_nodelay(c);
     kg_kafka_proxy_set_nodelay(pc);
 
+    u->metrics = kg_kafka_route_metrics(s);
+
+    u->pause_event.handler = kg_kafka_proxy_pause_handler;
+    u->pause_event.data = s;
+    u->pause_event.log = c->log;
+
+    u->drain_event.handler = kg_kafka_proxy_drain_handler;
+    u->drain_event.data = s;
+    u->drain_event.log = c->log;
+
+    s->notify = kg_kafka_proxy_notify;
+
     c->log->action = "proxying connection";
 
     kg_log_error(KG_LOG_INFO, c->log, 0, "proxy connected to %V", &u->name);
@@ -640,7 +686,20 @@ kg_kafka_proxy_downstream_handler(kg_event_t *ev)
     s = c->data;
 
     if (c->close) {
+
+        /*
+         * A reload that left the route's cluster alone: the old worker
+         * keeps serving the session until it ends or
+         * worker_shutdown_timeout (c->error) expires.
+         */
+
+        if (!c->error && kg_kafka_route_keep(s)) {
+            c->close = 0;
+            return;
+        }
+
         kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        s->close_cause = KG_KAFKA_CLOSE_SHUTDOWN;
         kg_kafka_finalize_session(s);
         return;
     }
@@ -649,6 +708,7 @@ kg_kafka_proxy_downstream_handler(kg_event_t *ev)
         ev->timedout = 0;
         kg_log_error(KG_LOG_INFO, c->log, KG_ETIMEDOUT,
                      "client timed out while idle");
+        s->close_cause = KG_KAFKA_CLOSE_IDLE;
         kg_kafka_finalize_session(s);
         return;
     }
@@ -669,6 +729,7 @@ kg_kafka_proxy_upstream_handler(kg_event_t *ev)
     s = pc->data;
 
     if (s->connection->close) {
+        s->close_cause = KG_KAFKA_CLOSE_SHUTDOWN;
         kg_kafka_finalize_session(s);
         return;
     }
@@ -761,6 +822,9 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
                     u->out_pos += n;
                     d->sent += n;
 
+                    kg_metrics_inc(u->metrics ? u->metrics->bytes_out : NULL,
+                                   n);
+
                     if (u->out_pos == u->out_last) {
                         kg_free(u->out);
                         u->out = NULL;
@@ -782,6 +846,11 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
                 if (n > 0) {
                     d->buf.pos += n;
                     d->sent += n;
+
+                    if (from_upstream) {
+                        kg_metrics_inc(u->metrics ? u->metrics->bytes_out
+                                                  : NULL, n);
+                    }
                 }
             }
         }
@@ -811,6 +880,9 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
 
                 if (!from_upstream) {
                     s->received += n;
+
+                    kg_metrics_inc(u->metrics ? u->metrics->bytes_in : NULL,
+                                   n);
                 }
 
                 d->buf.last += n;
@@ -857,6 +929,8 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
         if (from_upstream || d->buf.pos == d->scan) {
             kg_log_error(KG_LOG_INFO, c->log, 0, "%s closed the connection",
                          from_upstream ? "upstream" : "client");
+            s->close_cause = from_upstream ? KG_KAFKA_CLOSE_UPSTREAM
+                                           : KG_KAFKA_CLOSE_CLIENT;
             kg_kafka_finalize_session(s);
             return;
         }
@@ -876,11 +950,34 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
 
     c->idle = (u->ninflight == 0 && u->requests.rest == 0
                && u->requests.buf.pos == u->requests.buf.last
+               && u->responses.rest == 0
                && u->responses.buf.pos == u->responses.buf.last
                && u->out == NULL && u->whole == NULL);
 
-    if (c->idle && kg_exiting) {
+    if (c->idle && kg_exiting && !kg_kafka_route_keep(s)) {
         kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        s->close_cause = KG_KAFKA_CLOSE_SHUTDOWN;
+        kg_kafka_finalize_session(s);
+        return;
+    }
+
+    /*
+     * The route was switched: what was sent upstream is answered, what
+     * was not is dropped (the client sends it again, to the new cluster,
+     * on a new connection), then the session closes.
+     */
+
+    if (s->draining
+        && u->ninflight == 0 && u->requests.rest == 0
+        && u->requests.buf.pos == u->requests.scan
+        && u->responses.rest == 0
+        && u->responses.buf.pos == u->responses.buf.last
+        && u->out == NULL && u->whole == NULL)
+    {
+        kg_log_error(KG_LOG_INFO, c->log, 0,
+                     "closing drained connection: route \"%V\" was "
+                     "switched to another cluster", &s->route->name);
+        s->close_cause = KG_KAFKA_CLOSE_DRAIN;
         kg_kafka_finalize_session(s);
         return;
     }
@@ -925,6 +1022,12 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
             d->scan += n;
             d->rest -= n;
             continue;
+        }
+
+        /* a request boundary */
+
+        if (s->draining) {
+            return KG_OK;
         }
 
         if (avail < 4 || u->ninflight == KG_KAFKA_PROXY_INFLIGHT) {
@@ -980,6 +1083,61 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
                       (int) h.api_key, (int) h.api_version,
                       h.correlation_id, d->frame.size);
 
+        if (kg_kafka_route_paused(s)
+            && !kg_kafka_proxy_forwards(h.api_key))
+        {
+
+            /*
+             * held, not forwarded, until resume or pause_timeout; what
+             * has no effect on data (Metadata, ApiVersions, SASL) passes
+             * when nothing is held before it, so clients still connect
+             */
+
+            if (!u->pause_event.timer_set) {
+                kg_add_timer(&u->pause_event, s->route->pause_timeout);
+            }
+
+            if (d->buf.last == d->buf.end
+                && (size_t) (d->buf.end - d->buf.start)
+                   < s->route->pause_buffer_size)
+            {
+                if (kg_kafka_proxy_grow(s,
+                        kg_min(2 * (size_t) (d->buf.end - d->buf.start),
+                               s->route->pause_buffer_size))
+                    != KG_OK)
+                {
+                    return KG_ERROR;
+                }
+            }
+
+            return KG_OK;
+        }
+
+        if (u->surplus && !kg_kafka_proxy_forwards(h.api_key)) {
+
+            /* no broker here: answered by kgate, whole frames needed */
+
+            if (avail < 4 + d->frame.size) {
+                if (d->buf.last == d->buf.end
+                    && kg_kafka_proxy_grow(s, (d->scan - d->buf.pos) + 4
+                                              + d->frame.size)
+                       != KG_OK)
+                {
+                    return KG_ERROR;
+                }
+
+                return KG_OK;
+            }
+
+            if (kg_kafka_proxy_answer(s, &h, acks, KG_KAFKA_ERR_NO_BROKER)
+                != KG_OK)
+            {
+                return KG_ERROR;
+            }
+
+            continue;
+        }
+
         if (h.api_key == KG_KAFKA_API_API_VERSIONS
             && s->cluster->fallback.len)
         {
@@ -1011,6 +1169,10 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
 
             kg_kafka_frame_next(&d->frame);
             continue;
+        }
+
+        if (u->metrics && h.api_key >= 0 && h.api_key < KG_KAFKA_API_MAX) {
+            kg_metrics_inc(&u->metrics->requests[h.api_key], 1);
         }
 
         if (acks != 0) {
@@ -1214,7 +1376,15 @@ kg_kafka_proxy_responses(kg_kafka_session_t *s)
         u->head = (u->head + 1) % KG_KAFKA_PROXY_INFLIGHT;
         u->ninflight--;
 
-        if (kg_kafka_rewrite_needed(r->api_key, r->api_version)) {
+        if (u->metrics && r->api_key >= 0 && r->api_key < KG_KAFKA_API_MAX) {
+            kg_metrics_inc(&u->metrics->responses[r->api_key], 1);
+            kg_metrics_observe(&u->metrics->latency[r->api_key],
+                               (kg_current_msec - r->sent) * 1000);
+        }
+
+        if (kg_kafka_rewrite_needed(r->api_key, r->api_version)
+            || kg_kafka_rewrite_ids_needed(r->api_key, r->api_version))
+        {
 
             u->whole = kg_alloc(d->frame.size, c->log);
             if (u->whole == NULL) {
@@ -1387,6 +1557,21 @@ kg_kafka_proxy_log_phase(kg_kafka_session_t *s)
 
     kg_kafka_upstream_cancel(&u->wait);
 
+    s->notify = NULL;
+
+    if (u->pause_event.timer_set) {
+        kg_del_timer(&u->pause_event);
+    }
+
+    if (u->drain_event.timer_set) {
+        kg_del_timer(&u->drain_event);
+    }
+
+    if (u->grown) {
+        kg_free(u->grown);
+        u->grown = NULL;
+    }
+
     if (u->inflight) {
         for (i = 0; i < u->ninflight; i++) {
             kg_free(u->inflight[(u->head + i) % KG_KAFKA_PROXY_INFLIGHT]
@@ -1441,13 +1626,71 @@ kg_kafka_proxy_close_upstream(kg_kafka_session_t *s)
 }
 
 
+/* a real node id: the broker port of its rank, -1: none */
+
 static kg_int_t
 kg_kafka_proxy_node_port(void *data, int32_t node_id)
 {
     kg_kafka_session_t *s = data;
 
-    return kg_kafka_upstream_node_port(s->cluster->upstream, s->route,
-                                       node_id);
+    kg_int_t  index;
+
+    if (s->route->broker_first == 0) {
+        return -1;
+    }
+
+    index = kg_kafka_route_node_index(s->cluster, node_id);
+
+    if (index < 0
+        || (kg_uint_t) index > s->route->broker_last - s->route->broker_first)
+    {
+        return -1;
+    }
+
+    return s->route->broker_first + index;
+}
+
+
+static int32_t
+kg_kafka_proxy_node_id(void *data, int32_t node_id)
+{
+    kg_kafka_session_t *s = data;
+
+    return kg_kafka_route_virtual_id(s->route, s->cluster, node_id);
+}
+
+
+/* SNI routes: "broker-$node_id.gw.example.com", the bootstrap port */
+
+static kg_int_t
+kg_kafka_proxy_node_host(void *data, kg_pool_t *pool, int32_t node_id,
+    kg_str_t *host)
+{
+    kg_kafka_session_t *s = data;
+
+    u_char   *p;
+    int32_t   id;
+
+    id = kg_kafka_route_virtual_id(s->route, s->cluster, node_id);
+
+    if (id < 0) {
+        return -1;
+    }
+
+    p = kg_pnalloc(pool, s->route->sni.len + KG_INT32_LEN);
+    if (p == NULL) {
+        return -1;
+    }
+
+    host->data = p;
+
+    p = kg_cpymem(p, s->route->sni_prefix.data, s->route->sni_prefix.len);
+    p = kg_sprintf(p, "%D", id);
+    p = kg_cpymem(p, s->route->sni_suffix.data, s->route->sni_suffix.len);
+
+    host->len = p - host->data;
+
+    return kg_inet_get_port(s->connection->listening->sockaddr);
 }
 
 
@@ -1458,6 +1701,347 @@ kg_kafka_proxy_learn(void *data, int32_t node_id, kg_str_t *host,
     kg_kafka_session_t *s = data;
 
     kg_kafka_upstream_learn(s->cluster->upstream, node_id, host, port);
+}
+
+
+/*
+ * The route's state changed under the session (kg_kafka_route_check()):
+ * the pump looks again from a posted event, never from here, since the
+ * check may run inside this session's own handlers.
+ */
+
+static void
+kg_kafka_proxy_notify(kg_kafka_session_t *s)
+{
+    kg_connection_t       *c;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    if (s->draining && !u->drain_event.timer_set) {
+        kg_log_error(KG_LOG_INFO, c->log, 0,
+                     "draining: route \"%V\" was switched to another "
+                     "cluster", &s->route->name);
+
+        kg_add_timer(&u->drain_event, s->route->switch_drain_timeout);
+    }
+
+    if ((s->draining || !kg_kafka_route_paused(s))
+        && u->pause_event.timer_set)
+    {
+        kg_del_timer(&u->pause_event);
+    }
+
+    if (!c->read->posted) {
+        kg_post_event(c->read, &kg_posted_events);
+    }
+}
+
+
+/*
+ * pause_timeout: every request held whole is answered with a retriable
+ * error (kg_kafka_errors.h), in order after those sent upstream; the
+ * ones still arriving are held anew.
+ */
+
+static void
+kg_kafka_proxy_pause_handler(kg_event_t *ev)
+{
+    u_char                     *p;
+    size_t                      avail;
+    int16_t                     acks;
+    kg_int_t                    rc;
+    kg_uint_t                   n;
+    kg_connection_t            *c;
+    kg_kafka_session_t         *s;
+    kg_kafka_proxy_ctx_t       *u;
+    kg_kafka_proxy_dir_t       *d;
+    kg_kafka_request_header_t   h;
+
+    s = ev->data;
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    d = &u->requests;
+
+    if (!kg_kafka_route_paused(s) || s->draining) {
+        return;
+    }
+
+    c->log->action = "answering requests held by a pause";
+
+    n = 0;
+
+    while (d->rest == 0) {
+
+        avail = d->buf.last - d->scan;
+
+        if (avail < 4 || u->ninflight == KG_KAFKA_PROXY_INFLIGHT) {
+            break;
+        }
+
+        if (d->frame.nprefix < 4) {
+            p = d->scan;
+
+            if (kg_kafka_frame_size(&d->frame, &p, d->buf.last) == KG_ERROR) {
+                kg_log_error(KG_LOG_INFO, c->log, 0,
+                             "client sent an invalid frame: %s",
+                             d->frame.reason);
+                kg_kafka_finalize_session(s);
+                return;
+            }
+        }
+
+        if (avail < 4 + d->frame.size) {
+
+            /* answered at the next expiry, once it is here whole */
+
+            if (kg_kafka_proxy_grow(s, (d->scan - d->buf.pos) + 4
+                                       + d->frame.size)
+                != KG_OK)
+            {
+                kg_kafka_finalize_session(s);
+                return;
+            }
+
+            break;
+        }
+
+        rc = kg_kafka_frame_request_header(&d->frame, &h, d->scan + 4,
+                                           d->frame.size);
+
+        acks = -1;
+
+        if (rc == KG_OK && h.api_key == KG_KAFKA_API_PRODUCE) {
+            rc = kg_kafka_frame_produce_acks(&d->frame, &h,
+                                             d->scan + 4 + h.size,
+                                             d->frame.size - h.size, &acks);
+        }
+
+        if (rc == KG_ERROR || rc == KG_AGAIN) {
+            kg_log_error(KG_LOG_INFO, c->log, 0,
+                         "client sent an invalid request header");
+            kg_kafka_finalize_session(s);
+            return;
+        }
+
+        if (kg_kafka_proxy_forwards(h.api_key)) {
+            /* not held: it leaves once what was before it has */
+            break;
+        }
+
+        if (kg_kafka_proxy_answer(s, &h, acks, KG_KAFKA_ERR_PAUSED)
+            != KG_OK)
+        {
+            kg_kafka_finalize_session(s);
+            return;
+        }
+
+        n++;
+    }
+
+    if (n) {
+        kg_log_error(KG_LOG_INFO, c->log, 0,
+                     "route \"%V\" still paused after %M ms: %ui held "
+                     "request(s) answered with a retriable error",
+                     &s->route->name, s->route->pause_timeout, n);
+    }
+
+    c->log->action = "proxying connection";
+
+    if (d->buf.last != d->scan) {
+        kg_add_timer(&u->pause_event, s->route->pause_timeout);
+    }
+
+    if (!c->write->posted) {
+        kg_post_event(c->write, &kg_posted_events);
+    }
+
+    if (!c->read->posted) {
+        kg_post_event(c->read, &kg_posted_events);
+    }
+}
+
+
+static void
+kg_kafka_proxy_drain_handler(kg_event_t *ev)
+{
+    kg_kafka_session_t  *s;
+
+    s = ev->data;
+
+    kg_log_error(KG_LOG_INFO, s->connection->log, 0,
+                 "closing connection not drained after %M ms: route \"%V\" "
+                 "was switched", s->route->switch_drain_timeout,
+                 &s->route->name);
+
+    s->close_cause = KG_KAFKA_CLOSE_DRAIN;
+
+    kg_kafka_finalize_session(s);
+}
+
+
+/* the request buffer holds at least size bytes from its unsent start */
+
+static kg_int_t
+kg_kafka_proxy_grow(kg_kafka_session_t *s, size_t size)
+{
+    u_char                *p;
+    size_t                 used;
+    kg_kafka_proxy_ctx_t  *u;
+    kg_kafka_proxy_dir_t  *d;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    d = &u->requests;
+
+    if (size <= (size_t) (d->buf.end - d->buf.start)) {
+        return KG_OK;
+    }
+
+    p = kg_alloc(size, s->connection->log);
+    if (p == NULL) {
+        return KG_ERROR;
+    }
+
+    used = d->buf.last - d->buf.pos;
+
+    kg_memcpy(p, d->buf.pos, used);
+
+    d->scan = p + (d->scan - d->buf.pos);
+    d->buf.start = p;
+    d->buf.pos = p;
+    d->buf.last = p + used;
+    d->buf.end = p + size;
+
+    if (u->grown) {
+        kg_free(u->grown);
+    }
+
+    u->grown = p;
+
+    return KG_OK;
+}
+
+
+/*
+ * A request answered by kgate with a retriable error instead of being
+ * forwarded: the whole frame is at requests.scan; it leaves the buffer
+ * and its answer takes its turn among the responses.
+ */
+
+static kg_int_t
+kg_kafka_proxy_answer(kg_kafka_session_t *s, kg_kafka_request_header_t *h,
+    int16_t acks, kg_uint_t reason)
+{
+    u_char                *p;
+    size_t                 n, size, hsize;
+    kg_int_t               rc;
+    kg_str_t               body, out;
+    kg_pool_t             *pool;
+    kg_connection_t       *c;
+    kg_kafka_inflight_t   *r;
+    kg_kafka_proxy_ctx_t  *u;
+    kg_kafka_proxy_dir_t  *d;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    d = &u->requests;
+
+    n = 4 + d->frame.size;
+
+    if (h->api_key == KG_KAFKA_API_PRODUCE && acks == 0) {
+        /* no answer is expected: dropped, never sent */
+        goto done;
+    }
+
+    pool = kg_create_pool(4096, c->log);
+    if (pool == NULL) {
+        return KG_ERROR;
+    }
+
+    body.data = d->scan + 4 + h->size;
+    body.len = d->frame.size - h->size;
+
+    rc = kg_kafka_error_response(pool, h->api_key, h->api_version, &body,
+                                 reason, &out);
+
+    if (rc != KG_OK) {
+        kg_log_error(KG_LOG_INFO, c->log, 0,
+                     "%s request to api %d v%d, closing the connection",
+                     rc == KG_DECLINED ? "no retriable error answers a"
+                                       : "cannot decode a",
+                     (int) h->api_key, (int) h->api_version);
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    /* response header v1 (tagged fields) where the body is flexible */
+
+    hsize = 4 + ((h->flexible && h->api_key != KG_KAFKA_API_API_VERSIONS)
+                 ? 1 : 0);
+    size = hsize + out.len;
+
+    p = kg_alloc(4 + size, c->log);
+    if (p == NULL) {
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
+
+    r = &u->inflight[(u->head + u->ninflight) % KG_KAFKA_PROXY_INFLIGHT];
+
+    r->correlation_id = h->correlation_id;
+    r->api_key = h->api_key;
+    r->api_version = h->api_version;
+    r->sent = kg_current_msec;
+    r->local = p;
+    r->local_len = 4 + size;
+
+    *p++ = (u_char) (size >> 24);
+    *p++ = (u_char) (size >> 16);
+    *p++ = (u_char) (size >> 8);
+    *p++ = (u_char) size;
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 24);
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 16);
+    *p++ = (u_char) ((uint32_t) h->correlation_id >> 8);
+    *p++ = (u_char) h->correlation_id;
+
+    if (hsize == 5) {
+        *p++ = 0;
+    }
+
+    kg_memcpy(p, out.data, out.len);
+
+    u->ninflight++;
+
+    kg_destroy_pool(pool);
+
+done:
+
+    kg_memmove(d->scan, d->scan + n, (d->buf.last - d->scan) - n);
+    d->buf.last -= n;
+
+    kg_kafka_frame_next(&d->frame);
+
+    return KG_OK;
+}
+
+
+/* what a broker port without a broker still forwards */
+
+static kg_uint_t
+kg_kafka_proxy_forwards(kg_int_t api_key)
+{
+    switch (api_key) {
+
+    case KG_KAFKA_API_METADATA:
+    case KG_KAFKA_API_API_VERSIONS:
+    case KG_KAFKA_API_SASL_HANDSHAKE:
+    case KG_KAFKA_API_SASL_AUTHENTICATE:
+        return 1;
+
+    default:
+        return 0;
+    }
 }
 
 

@@ -18,16 +18,22 @@
 
 typedef struct {
     kg_kafka_addr_map_t       *map;
+    kg_pool_t                 *pool;
     kg_uint_t                  version;
     kg_uint_t                  flexible;
     kg_uint_t                  learn;
     kg_uint_t                  changed;
+    kg_uint_t                  pass;        /* 0: learn, 1: rewrite */
 } kg_kafka_rewrite_ctx_t;
 
 
 static void kg_kafka_rewrite_init(void);
 static kg_uint_t kg_kafka_rewrite_scan(const kg_kafka_schema_t *s,
     kg_uint_t v, kg_uint_t depth);
+static kg_uint_t kg_kafka_rewrite_scan_ids(const kg_kafka_schema_t *s,
+    kg_uint_t v, kg_uint_t depth);
+static void kg_kafka_rewrite_ids(kg_kafka_rewrite_ctx_t *ctx,
+    const kg_kafka_field_t *f, u_char *dst);
 static kg_uint_t kg_kafka_rewrite_learns(kg_uint_t api_key, void *msg);
 static void kg_kafka_rewrite_struct(kg_kafka_rewrite_ctx_t *ctx,
     const kg_kafka_schema_t *s, u_char *base, int32_t node_id);
@@ -58,6 +64,7 @@ static void kg_kafka_rewrite_address(kg_kafka_rewrite_ctx_t *ctx,
  */
 
 static uint64_t   kg_kafka_rewrite_versions[KG_KAFKA_API_MAX];
+static uint64_t   kg_kafka_rewrite_id_versions[KG_KAFKA_API_MAX];
 static kg_uint_t  kg_kafka_rewrite_ready;
 
 
@@ -75,7 +82,10 @@ kg_kafka_rewrite_response(kg_pool_t *pool, kg_kafka_addr_map_t *map,
         return kg_kafka_versions_cap(pool, api_version, body, out);
     }
 
-    if (!kg_kafka_rewrite_needed(api_key, api_version)) {
+    if (!kg_kafka_rewrite_needed(api_key, api_version)
+        && (map->node_id == NULL
+            || !kg_kafka_rewrite_ids_needed(api_key, api_version)))
+    {
         return KG_DECLINED;
     }
 
@@ -95,6 +105,7 @@ kg_kafka_rewrite_response(kg_pool_t *pool, kg_kafka_addr_map_t *map,
     }
 
     ctx.map = map;
+    ctx.pool = pool;
     ctx.version = api_version;
     ctx.flexible = kg_kafka_flexible(api, api_version);
     ctx.changed = 0;
@@ -111,6 +122,18 @@ kg_kafka_rewrite_response(kg_pool_t *pool, kg_kafka_addr_map_t *map,
 
     ctx.learn = kg_kafka_rewrite_learns(api_key, msg);
 
+    /*
+     * Every address is learned before any node id is mapped: the rank of
+     * a node among the cluster's may depend on the others in the same
+     * response.
+     */
+
+    if (ctx.learn && map->learn != NULL) {
+        ctx.pass = 0;
+        kg_kafka_rewrite_struct(&ctx, api->response, msg, -1);
+    }
+
+    ctx.pass = 1;
     kg_kafka_rewrite_struct(&ctx, api->response, msg, -1);
 
     if (!ctx.changed) {
@@ -169,6 +192,34 @@ kg_kafka_rewrite_needed(int16_t api_key, int16_t api_version)
 }
 
 
+kg_uint_t
+kg_kafka_rewrite_ids_needed(int16_t api_key, int16_t api_version)
+{
+    const kg_kafka_api_t  *api;
+
+    if (api_key < 0 || api_version < 0) {
+        return 0;
+    }
+
+    api = kg_kafka_api(api_key);
+    if (api == NULL) {
+        return 0;
+    }
+
+    if (!kg_kafka_rewrite_ready) {
+        kg_kafka_rewrite_init();
+    }
+
+    if (api_version > api->max_version
+        || api_version >= KG_KAFKA_REWRITE_VERSIONS)
+    {
+        return kg_kafka_rewrite_id_versions[api_key] != 0;
+    }
+
+    return (kg_kafka_rewrite_id_versions[api_key] >> api_version) & 1;
+}
+
+
 static void
 kg_kafka_rewrite_init(void)
 {
@@ -187,6 +238,11 @@ kg_kafka_rewrite_init(void)
         {
             if (kg_kafka_rewrite_scan(api->response, v, 0)) {
                 kg_kafka_rewrite_versions[key] |= (uint64_t) 1 << v;
+                kg_kafka_rewrite_id_versions[key] |= (uint64_t) 1 << v;
+            }
+
+            if (kg_kafka_rewrite_scan_ids(api->response, v, 0)) {
+                kg_kafka_rewrite_id_versions[key] |= (uint64_t) 1 << v;
             }
         }
     }
@@ -232,6 +288,42 @@ kg_kafka_rewrite_scan(const kg_kafka_schema_t *s, kg_uint_t v,
     }
 
     return host && port;
+}
+
+
+/* whether a struct of the version, or one it holds, has a node id */
+
+static kg_uint_t
+kg_kafka_rewrite_scan_ids(const kg_kafka_schema_t *s, kg_uint_t v,
+    kg_uint_t depth)
+{
+    kg_uint_t                i;
+    const kg_kafka_field_t  *f;
+
+    if (depth > KG_KAFKA_MAX_DEPTH) {
+        return 0;
+    }
+
+    for (i = 0; i < s->nfields; i++) {
+        f = &s->fields[i];
+
+        if (!kg_kafka_rewrite_present(f, v)) {
+            continue;
+        }
+
+        if (f->type == KG_KAFKA_STRUCT) {
+            if (kg_kafka_rewrite_scan_ids(f->schema, v, depth + 1)) {
+                return 1;
+            }
+
+        } else if (f->type == KG_KAFKA_INT32
+                   && f->entity == KG_KAFKA_ENTITY_BROKER_ID)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -300,8 +392,7 @@ kg_kafka_rewrite_struct(kg_kafka_rewrite_ctx_t *ctx,
         dst = base + f->offset;
 
         if (!kg_kafka_rewrite_present(f, ctx->version)
-            || f->type == KG_KAFKA_STRUCT
-            || (f->flags & KG_KAFKA_ARRAY))
+            || f->type == KG_KAFKA_STRUCT)
         {
             continue;
         }
@@ -309,6 +400,14 @@ kg_kafka_rewrite_struct(kg_kafka_rewrite_ctx_t *ctx,
         if (kg_kafka_rewrite_tagged(f, ctx->version, ctx->flexible)
             && !KG_KAFKA_TAG_ISSET(tags, f->tag))
         {
+            continue;
+        }
+
+        if (f->flags & KG_KAFKA_ARRAY) {
+            if (ctx->pass == 1) {
+                kg_kafka_rewrite_ids(ctx, f, dst);
+            }
+
             continue;
         }
 
@@ -320,11 +419,18 @@ kg_kafka_rewrite_struct(kg_kafka_rewrite_ctx_t *ctx,
             port = dst;
 
         } else if (f->type == KG_KAFKA_INT32
-                   && f->entity == KG_KAFKA_ENTITY_BROKER_ID
-                   && !node)
+                   && f->entity == KG_KAFKA_ENTITY_BROKER_ID)
         {
-            node_id = *(int32_t *) dst;
-            node = 1;
+            /* the address beside is the node's: its real id */
+
+            if (!node) {
+                node_id = *(int32_t *) dst;
+                node = 1;
+            }
+
+            if (ctx->pass == 1) {
+                kg_kafka_rewrite_ids(ctx, f, dst);
+            }
 
         } else if (f->type == KG_KAFKA_INT16
                    && kg_strcmp(f->name, "ErrorCode") == 0)
@@ -334,7 +440,16 @@ kg_kafka_rewrite_struct(kg_kafka_rewrite_ctx_t *ctx,
     }
 
     if (host != NULL && port != NULL) {
-        kg_kafka_rewrite_address(ctx, node_id, error, host, pf, port);
+        if (ctx->pass == 0) {
+            if (node_id != -1 && !error && host->data != NULL) {
+                ctx->map->learn(ctx->map->data, node_id, host,
+                                pf->type == KG_KAFKA_UINT16
+                                ? *(uint16_t *) port : *(int32_t *) port);
+            }
+
+        } else {
+            kg_kafka_rewrite_address(ctx, node_id, error, host, pf, port);
+        }
     }
 
     for (i = 0; i < s->nfields; i++) {
@@ -378,18 +493,10 @@ static void
 kg_kafka_rewrite_address(kg_kafka_rewrite_ctx_t *ctx, int32_t node_id,
     kg_uint_t error, kg_str_t *host, const kg_kafka_field_t *pf, u_char *port)
 {
-    int32_t               real;
     kg_int_t              exposed;
     kg_kafka_addr_map_t  *map;
 
     map = ctx->map;
-
-    if (pf->type == KG_KAFKA_UINT16) {
-        real = *(uint16_t *) port;
-
-    } else {
-        real = *(int32_t *) port;
-    }
 
     if (node_id == -1 || error) {
 
@@ -406,8 +513,12 @@ kg_kafka_rewrite_address(kg_kafka_rewrite_ctx_t *ctx, int32_t node_id,
         exposed = 0;
 
     } else {
-        if (ctx->learn && map->learn != NULL && host->data != NULL) {
-            map->learn(map->data, node_id, host, real);
+        if (map->node_host != NULL) {
+            exposed = map->node_host(map->data, ctx->pool, node_id, host);
+
+            if (exposed > 0 && exposed <= 65535) {
+                goto port;
+            }
         }
 
         exposed = (map->node_port != NULL)
@@ -427,6 +538,8 @@ kg_kafka_rewrite_address(kg_kafka_rewrite_ctx_t *ctx, int32_t node_id,
 
     *host = map->host;
 
+port:
+
     if (pf->type == KG_KAFKA_UINT16) {
         *(uint16_t *) port = (uint16_t) exposed;
 
@@ -435,4 +548,45 @@ kg_kafka_rewrite_address(kg_kafka_rewrite_ctx_t *ctx, int32_t node_id,
     }
 
     ctx->changed = 1;
+}
+
+
+/* a node id field, or an array of them, through map->node_id() */
+
+static void
+kg_kafka_rewrite_ids(kg_kafka_rewrite_ctx_t *ctx, const kg_kafka_field_t *f,
+    u_char *dst)
+{
+    int32_t            *id, mapped;
+    kg_uint_t           i, n;
+    kg_kafka_array_t   *a;
+
+    if (f->type != KG_KAFKA_INT32 || f->entity != KG_KAFKA_ENTITY_BROKER_ID
+        || ctx->map->node_id == NULL)
+    {
+        return;
+    }
+
+    if (f->flags & KG_KAFKA_ARRAY) {
+        a = (kg_kafka_array_t *) dst;
+        id = a->elts;
+        n = (id == NULL) ? 0 : a->nelts;
+
+    } else {
+        id = (int32_t *) dst;
+        n = 1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (id[i] < 0) {
+            continue;
+        }
+
+        mapped = ctx->map->node_id(ctx->map->data, id[i]);
+
+        if (mapped != id[i]) {
+            id[i] = mapped;
+            ctx->changed = 1;
+        }
+    }
 }

@@ -41,11 +41,29 @@
  */
 
 
+/*
+ * Node ids.  With node_id set, every field whose schema entity type is
+ * brokerId (NodeId, LeaderId, ReplicaNodes[], IsrNodes[],
+ * OfflineReplicas[], ControllerId, CurrentLeader.LeaderId,
+ * PreferredReadReplica...) is mapped through it, in every response that
+ * has one, so that clients only ever see the ids kgate gives (virtual
+ * node ids, kg_kafka_route.h); -1 and other negative ids pass.
+ * node_port(), node_host() and learn() are given the real ids.
+ *
+ * node_host(), when set, gives the host and port of one node (SNI
+ * routes: "broker-$node_id.gw.example.com" on the bootstrap port): it
+ * sets *host (pool memory) and returns the port, or returns -1 to fall
+ * back to host and node_port().
+ */
+
 typedef struct {
     kg_str_t    host;                 /* what clients are told (advertise) */
     kg_int_t  (*node_port)(void *data, int32_t node_id);  /* -1: no port */
     void      (*learn)(void *data, int32_t node_id, kg_str_t *host,
                        int32_t port);
+    int32_t   (*node_id)(void *data, int32_t node_id);
+    kg_int_t  (*node_host)(void *data, kg_pool_t *pool, int32_t node_id,
+                           kg_str_t *host);
     void       *data;
 } kg_kafka_addr_map_t;
 
@@ -75,6 +93,13 @@ kg_int_t kg_kafka_rewrite_response(kg_pool_t *pool, kg_kafka_addr_map_t *map,
  * they fail closed instead of leaking.
  */
 kg_uint_t kg_kafka_rewrite_needed(int16_t api_key, int16_t api_version);
+
+/*
+ * Whether responses of this api and version carry a node id field (the
+ * addresses count too): with map->node_id set, these go through
+ * kg_kafka_rewrite_response() as well.
+ */
+kg_uint_t kg_kafka_rewrite_ids_needed(int16_t api_key, int16_t api_version);
 
 
 #endif /* _KG_KAFKA_REWRITE_H_INCLUDED_ */

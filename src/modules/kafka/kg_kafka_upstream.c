@@ -8,6 +8,7 @@
 #include <kg_event.h>
 #include <kg_kafka.h>
 #include <kg_kafka_upstream.h>
+#include <kg_kafka_route.h>
 
 
 #define KG_KAFKA_FETCH_CORRELATION  0x6b670001
@@ -97,6 +98,10 @@ kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
     {
         return;
     }
+
+    /* the rank among the cluster's ids gives the virtual node id */
+
+    kg_kafka_route_node_seen(up->cluster, node_id);
 
     node = kg_kafka_upstream_node(up, node_id);
 
@@ -260,9 +265,9 @@ kg_kafka_upstream_port_node(kg_kafka_upstream_t *up,
 
 
 /*
- * Queues the session until a Metadata response from the bootstrap has
- * been read; w->handler(s, rc) is then called with KG_OK, or KG_ERROR if
- * no bootstrap address answered.  A session that ends first must call
+ * Queues the waiter until a Metadata response from the bootstrap has
+ * been read; w->handler(w, rc) is then called with KG_OK, or KG_ERROR if
+ * no bootstrap address answered.  A waiter that ends first must call
  * kg_kafka_upstream_cancel().
  */
 
@@ -787,7 +792,7 @@ kg_kafka_upstream_fetch_done(kg_kafka_upstream_fetch_t *f, kg_int_t rc)
         w = kg_queue_data(q, kg_kafka_upstream_wait_t, queue);
         w->upstream = NULL;
 
-        w->handler(w->session, rc);
+        w->handler(w, rc);
     }
 }
 

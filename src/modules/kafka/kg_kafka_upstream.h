@@ -36,16 +36,18 @@ typedef struct {
 } kg_kafka_node_t;
 
 
-typedef void (*kg_kafka_upstream_handler_pt)(kg_kafka_session_t *s,
+typedef struct kg_kafka_upstream_wait_s  kg_kafka_upstream_wait_t;
+
+typedef void (*kg_kafka_upstream_handler_pt)(kg_kafka_upstream_wait_t *w,
     kg_int_t rc);
 
 
-typedef struct {
+struct kg_kafka_upstream_wait_s {
     kg_queue_t                     queue;
-    kg_kafka_session_t            *session;
+    void                          *data;
     kg_kafka_upstream_handler_pt   handler;
     kg_kafka_upstream_t           *upstream;
-} kg_kafka_upstream_wait_t;
+};
 
 
 typedef struct kg_kafka_upstream_fetch_s  kg_kafka_upstream_fetch_t;
