@@ -41,7 +41,7 @@ for my $tool (qw/ dpkg-buildpackage dpkg-deb dh /) {
 plan(skip_all => 'the package is tested in the normal build')
     if $ENV{KGATE_SANITIZE};
 
-my $t = Test::Kgate->new()->plan(38);
+my $t = Test::Kgate->new()->plan(39);
 
 my $dir = $t->testdir();
 my $src = File::Spec->rel2abs("$FindBin::Bin/..");
@@ -213,15 +213,17 @@ ok(!-e $pid, 'pid file removed');
 # a module built against kgate-dev only, loaded by the packaged binary
 
 SKIP: {
-    skip 'no C compiler', 2 unless have('cc');
+    skip 'no C compiler', 3 unless have('cc');
 
     my ($pc) = glob("$root/usr/lib/*/pkgconfig/kgate.pc");
     my %pc = map { /^(\w+)=(.*)$/ ? ($1, $2) : () }
         split /\n/, $t->read_file($pc);
     my ($cflags) = $t->read_file($pc) =~ /^Cflags:\s*(.*)$/m;
+    my ($libs) = $t->read_file($pc) =~ /^Libs:\s*(.*)$/m;
 
     is($pc{includedir} =~ s/\$\{prefix\}/$pc{prefix}/r, '/usr/include/kgate',
         'kgate.pc: includedir');
+    like($libs // '', qr/-shared/, 'kgate.pc: Libs links a shared object');
 
     $cflags =~ s/\$\{includedir\}/$root\/usr\/include\/kgate/;
 
@@ -237,7 +239,7 @@ EOF
 
     my $so = "$dir/kg_test_dynamic_module.so";
     my $cc = "cc $cflags -Wall -Wextra -Werror -Wno-unused-parameter"
-        . " -shared -Wl,-Bsymbolic -o '$so' '$dir/m_modules.c'"
+        . " $libs -o '$so' '$dir/m_modules.c'"
         . " '$src/t/modules/kg_test_dynamic_module/kg_test_dynamic_module.c'"
         . " > '$dir/cc.log' 2>&1";
 
