@@ -77,7 +77,7 @@ struct kg_log_s {
 
 
 #define kg_log_error(level, log, ...)                                        \
-    if ((log)->log_level >= level) kg_log_error_core(level, log, __VA_ARGS__)
+    if ((log)->log_level >= (level)) kg_log_error_core(level, log, __VA_ARGS__)
 
 void kg_log_error_core(kg_uint_t level, kg_log_t *log, kg_err_t err,
     const char *fmt, ...);
