@@ -5,6 +5,7 @@
 
 #include <kg_config.h>
 #include <kg_core.h>
+#include <kg_kafka_rewrite.h>
 #include <kg_kafka_versions.h>
 
 #include <stdarg.h>
@@ -158,6 +159,36 @@ test_kafka_versions_known_unstable(void **state)
 }
 
 
+/* Produce and Fetch stop below the versions that carry broker ids */
+
+static void
+test_kafka_versions_offered_streams_produce_fetch(void **state)
+{
+    int16_t  min, max;
+
+    assert_int_equal(kg_kafka_versions_offered(KG_KAFKA_API_PRODUCE, &min,
+                                               &max),
+                     KG_OK);
+    assert_int_equal(max, 9);
+    assert_false(kg_kafka_rewrite_needed(KG_KAFKA_API_PRODUCE, max));
+
+    assert_int_equal(kg_kafka_versions_offered(KG_KAFKA_API_FETCH, &min,
+                                               &max),
+                     KG_OK);
+    assert_int_equal(max, 10);
+
+    /* everything else is offered as far as kgate knows it */
+
+    assert_int_equal(kg_kafka_versions_offered(KG_KAFKA_API_METADATA, &min,
+                                               &max),
+                     KG_OK);
+    assert_int_equal(max, kg_kafka_api(KG_KAFKA_API_METADATA)->max_version);
+
+    assert_int_equal(kg_kafka_versions_offered(1000, &min, &max),
+                     KG_DECLINED);
+}
+
+
 /* a broker newer than kgate, in every ApiVersions version */
 
 static void
@@ -214,8 +245,10 @@ test_kafka_versions_cap_every_version(void **state)
 
         /* the expected answer, everything else unchanged */
 
+        /* Produce is offered up to v9 only, so that it streams */
+
         w[0] = e[0];
-        w[0].MaxVersion = kg_kafka_api(KG_KAFKA_API_PRODUCE)->max_version;
+        w[0].MaxVersion = 9;
         w[1] = e[2];
         w[2] = e[4];
         w[2].MaxVersion = kg_kafka_api(KG_KAFKA_API_API_VERSIONS)->max_version;
@@ -283,6 +316,88 @@ test_kafka_versions_cap_unsupported_v0(void **state)
 
     assert_int_equal(kg_kafka_versions_cap(ctx->pool, 3, &body, &out),
                      KG_ERROR);
+}
+
+
+/* an error body v0 does not read becomes one: retries go lower */
+
+static void
+test_kafka_versions_cap_error_any_shape(void **state)
+{
+    kg_str_t                                   body, out;
+    kg_test_ctx_t                             *ctx = *state;
+    kg_kafka_api_versions_response_t           r, back;
+    kg_kafka_api_versions_resp_api_version_t   e, *b;
+
+    /* librdkafka 2.0.2's mock cluster to v3: a raw count, no tags */
+
+    body.data = (u_char *) "\x00\x23\x01\x00\x12\x00\x00\x00\x02"
+                           "\x00\x00\x00\x00";
+    body.len = 13;
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 3, &body, &out), KG_OK);
+
+    kg_test_decode(ctx->pool, 0, &out, &back);
+    assert_int_equal(back.ErrorCode, KG_TEST_UNSUPPORTED);
+    assert_int_equal(back.ApiKeys.nelts, 1);
+    b = back.ApiKeys.elts;
+    assert_int_equal(b->ApiKey, KG_KAFKA_API_API_VERSIONS);
+    assert_int_equal(b->MinVersion, 0);
+    assert_int_equal(b->MaxVersion, 2);
+
+    /* v4: the client may try v3 next */
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 4, &body, &out), KG_OK);
+    kg_test_decode(ctx->pool, 0, &out, &back);
+    b = back.ApiKeys.elts;
+    assert_int_equal(back.ApiKeys.nelts, 1);
+    assert_int_equal(b->MaxVersion, 3);
+
+    /* v1: only v0 is left */
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 1, &body, &out), KG_OK);
+    kg_test_decode(ctx->pool, 0, &out, &back);
+    b = back.ApiKeys.elts;
+    assert_int_equal(back.ApiKeys.nelts, 1);
+    assert_int_equal(b->MaxVersion, 0);
+
+    /* another error is kept: the client must see it */
+
+    body.data = (u_char *) "\x00\x2a\x01";
+    body.len = 3;
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 3, &body, &out), KG_OK);
+    kg_test_decode(ctx->pool, 0, &out, &back);
+    assert_int_equal(back.ErrorCode, 42);
+
+    /* to v0 nothing lower exists: the body must decode */
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 0, &body, &out),
+                     KG_ERROR);
+
+    /* a success in a version above kgate's: its layout is unknown */
+
+    kg_memzero(&r, sizeof(r));
+    kg_memzero(&e, sizeof(e));
+
+    e.ApiKey = KG_KAFKA_API_PRODUCE;
+    e.MaxVersion = 11;
+
+    r.ApiKeys.elts = &e;
+    r.ApiKeys.nelts = 1;
+    r.SupportedFeatures.elts = kg_kafka_empty;
+    r.FinalizedFeatures.elts = kg_kafka_empty;
+
+    kg_test_encode(ctx->pool, 4, &r, &body);
+
+    assert_int_equal(kg_kafka_versions_cap(ctx->pool, 9, &body, &out), KG_OK);
+    kg_test_decode(ctx->pool, 0, &out, &back);
+    assert_int_equal(back.ErrorCode, KG_TEST_UNSUPPORTED);
+    assert_int_equal(back.ApiKeys.nelts, 1);
+    b = back.ApiKeys.elts;
+    assert_int_equal(b->ApiKey, KG_KAFKA_API_API_VERSIONS);
+    assert_int_equal(b->MaxVersion,
+                     kg_kafka_api(KG_KAFKA_API_API_VERSIONS)->max_version);
 }
 
 
@@ -520,11 +635,15 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_kafka_versions_known_unstable),
+        cmocka_unit_test(test_kafka_versions_offered_streams_produce_fetch),
         cmocka_unit_test_setup_teardown(
             test_kafka_versions_cap_every_version,
             kg_test_setup, kg_test_teardown),
         cmocka_unit_test_setup_teardown(
             test_kafka_versions_cap_unsupported_v0,
+            kg_test_setup, kg_test_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_versions_cap_error_any_shape,
             kg_test_setup, kg_test_teardown),
         cmocka_unit_test_setup_teardown(
             test_kafka_versions_cap_bad_body_error,

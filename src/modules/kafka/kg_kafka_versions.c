@@ -30,6 +30,8 @@ static kg_int_t kg_kafka_versions_decode(kg_pool_t *pool,
     kg_uint_t version, kg_str_t *body, kg_kafka_api_versions_response_t *r);
 static kg_int_t kg_kafka_versions_encode(kg_pool_t *pool, kg_uint_t version,
     kg_kafka_api_versions_response_t *r, kg_str_t *out);
+static kg_int_t kg_kafka_versions_unsupported(kg_pool_t *pool,
+    kg_uint_t version, int16_t error, kg_str_t *out);
 static kg_uint_t kg_kafka_versions_add(
     kg_kafka_api_versions_resp_api_version_t *e, kg_uint_t api_key,
     int16_t min, int16_t max);
@@ -226,16 +228,46 @@ kg_kafka_versions_known(kg_uint_t api_key, int16_t *min, int16_t *max)
 }
 
 
+/*
+ * Produce v10+ (CurrentLeader, NodeEndpoints) and Fetch v11+
+ * (PreferredReadReplica, then CurrentLeader and NodeEndpoints) carry
+ * broker ids that kgate would have to map to its virtual ones, which
+ * means buffering, decoding and re-encoding every response of the two
+ * busiest apis.  Offering at most v9 and v10 keeps them streaming through
+ * untouched; clients then learn leaders from Metadata (KIP-951's hints
+ * are an optimisation) and fetch from leaders rather than followers
+ * (KIP-392).  A client that sends a higher version anyway still gets
+ * its responses rewritten.
+ */
+
+kg_int_t
+kg_kafka_versions_offered(kg_uint_t api_key, int16_t *min, int16_t *max)
+{
+    if (kg_kafka_versions_known(api_key, min, max) != KG_OK) {
+        return KG_DECLINED;
+    }
+
+    if (api_key == KG_KAFKA_API_PRODUCE && *max > 9) {
+        *max = 9;
+
+    } else if (api_key == KG_KAFKA_API_FETCH && *max > 10) {
+        *max = 10;
+    }
+
+    return KG_OK;
+}
+
+
 kg_int_t
 kg_kafka_versions_cap(kg_pool_t *pool, int16_t api_version, kg_str_t *body,
     kg_str_t *out)
 {
-    int16_t                                    min, max;
+    int16_t                                    min, max, error;
     kg_uint_t                                  i, n, version, changed;
     kg_kafka_api_versions_response_t           r;
     kg_kafka_api_versions_resp_api_version_t  *e;
 
-    if (api_version < 0) {
+    if (api_version < 0 || body->len < 2) {
         return KG_ERROR;
     }
 
@@ -255,15 +287,42 @@ kg_kafka_versions_cap(kg_pool_t *pool, int16_t api_version, kg_str_t *body,
          * UNSUPPORTED_VERSION, and clients retry with the range it lists
          */
 
-        if (version == 0
-            || kg_kafka_versions_decode(pool, 0, body, &r) != KG_OK
-            || r.ErrorCode != KG_KAFKA_VERSIONS_UNSUPPORTED)
+        if (version != 0
+            && kg_kafka_versions_decode(pool, 0, body, &r) == KG_OK
+            && r.ErrorCode == KG_KAFKA_VERSIONS_UNSUPPORTED)
         {
-            return KG_ERROR;
+            version = 0;
+            goto cap;
         }
 
-        version = 0;
+        /*
+         * ErrorCode leads every version.  Brokers get error bodies
+         * wrong: librdkafka's mock cluster answers a v3 request with a
+         * raw one-byte count and no tagged fields, neither v0 nor v3.
+         * A client only needs to retry lower, so kgate sends a clean v0
+         * error body of its own.  It does the same to a version above
+         * its own, whatever the broker said: the layout is unknown, and
+         * the client has to use a lower version anyway.
+         */
+
+        error = (int16_t) ((body->data[0] << 8) | body->data[1]);
+
+        if (version != 0 && (error != 0 || api_version > max)) {
+            kg_log_debug2(KG_LOG_DEBUG_KAFKA, pool->log, 0,
+                          "kafka versions: ApiVersions v%ui error %d "
+                          "answered as v0", version, (int) error);
+
+            if (error == 0) {
+                error = KG_KAFKA_VERSIONS_UNSUPPORTED;
+            }
+
+            return kg_kafka_versions_unsupported(pool, version, error, out);
+        }
+
+        return KG_ERROR;
     }
+
+cap:
 
     changed = 0;
     e = r.ApiKeys.elts;
@@ -272,7 +331,7 @@ kg_kafka_versions_cap(kg_pool_t *pool, int16_t api_version, kg_str_t *body,
     for (i = 0; i < r.ApiKeys.nelts; i++) {
 
         if (e[i].ApiKey < 0
-            || kg_kafka_versions_known(e[i].ApiKey, &min, &max) != KG_OK)
+            || kg_kafka_versions_offered(e[i].ApiKey, &min, &max) != KG_OK)
         {
             kg_log_debug1(KG_LOG_DEBUG_KAFKA, pool->log, 0,
                           "kafka versions: api %d dropped", e[i].ApiKey);
@@ -443,6 +502,38 @@ kg_kafka_versions_encode(kg_pool_t *pool, kg_uint_t version,
     out->len = kg_kafka_encode(p, api->response, version, flexible, r) - p;
 
     return KG_OK;
+}
+
+
+/*
+ * The v0 error body of KIP-511 for a request of version: ApiVersions is
+ * listed below that version, so that a client retrying with the highest
+ * one listed always goes down, and ends at v0, which every broker reads.
+ */
+
+static kg_int_t
+kg_kafka_versions_unsupported(kg_pool_t *pool, kg_uint_t version,
+    int16_t error, kg_str_t *out)
+{
+    kg_kafka_api_versions_response_t           r;
+    kg_kafka_api_versions_resp_api_version_t  *e;
+
+    e = kg_pcalloc(pool, sizeof(kg_kafka_api_versions_resp_api_version_t));
+    if (e == NULL) {
+        return KG_ERROR;
+    }
+
+    kg_memzero(&r, sizeof(kg_kafka_api_versions_response_t));
+
+    r.ErrorCode = error;
+    r.ApiKeys.elts = e;
+    r.ApiKeys.nelts = kg_kafka_versions_add(e, KG_KAFKA_API_API_VERSIONS, 0,
+                                            (int16_t) (version - 1));
+    r.SupportedFeatures.elts = kg_kafka_empty;
+    r.FinalizedFeatures.elts = kg_kafka_empty;
+    r.FinalizedFeaturesEpoch = -1;
+
+    return kg_kafka_versions_encode(pool, 0, &r, out);
 }
 
 

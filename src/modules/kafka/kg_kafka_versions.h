@@ -32,14 +32,21 @@
 kg_int_t kg_kafka_versions_known(kg_uint_t api_key, int16_t *min,
     int16_t *max);
 
+/* what kgate offers clients: known, less the versions that would stop
+   Produce and Fetch from streaming (see kg_kafka_versions.c) */
+kg_int_t kg_kafka_versions_offered(kg_uint_t api_key, int16_t *min,
+    int16_t *max);
+
 /*
  * Caps an ApiVersions response body (after the header, which is always
  * v0 for this api): every range is narrowed to kg_kafka_versions_known(),
  * apis kgate does not know and ranges left empty are dropped.  A v0 body
  * with UNSUPPORTED_VERSION, which a broker sends to a version above its
- * own (KIP-511), is read and written as v0.  KG_DECLINED: nothing to
- * change; KG_OK: *out is the new body (pool memory); KG_ERROR: the body
- * does not decode.
+ * own (KIP-511), is read and written as v0.  An error body of any other
+ * shape, and any body to a version above kgate's, becomes a v0 error body
+ * listing ApiVersions below api_version, so that the client retries
+ * lower.  KG_DECLINED: nothing to change; KG_OK: *out is the new body
+ * (pool memory); KG_ERROR: the body does not decode.
  */
 kg_int_t kg_kafka_versions_cap(kg_pool_t *pool, int16_t api_version,
     kg_str_t *body, kg_str_t *out);
