@@ -90,25 +90,41 @@ sub allow_log {
 # Free ports are found by binding to port 0; each placeholder number keeps
 # its port for the life of the object.
 
+# Ports come from outside the kernel's ephemeral range: a port picked
+# there may be taken by any outgoing connection (the clients' and the
+# brokers' are many) between the pick and kgate's bind().
+
+my @port_range = do {
+    my ($lo, $hi) = (32768, 60999);
+    if (open my $f, '<', '/proc/sys/net/ipv4/ip_local_port_range') {
+        ($lo, $hi) = split ' ', scalar <$f>;
+        close $f;
+    }
+    $lo > 12000 ? (10000, $lo - 1) : ($hi + 1, 65000);
+};
+
 sub port {
     my ($self, $num) = @_;
 
     return $self->{_ports}{$num} if defined $self->{_ports}{$num};
 
-    for (1 .. 100) {
+    for (1 .. 1000) {
+        my $port = $port_range[0]
+                   + int(rand($port_range[1] - $port_range[0] + 1));
+
+        next if $ports_taken{$port};
+
         my $s = IO::Socket::INET->new(
             Proto => 'tcp',
             LocalAddr => '127.0.0.1',
-            LocalPort => 0,
+            LocalPort => $port,
             Listen => 1,
             ReuseAddr => 0,
         ) or next;
 
-        my $port = $s->sockport();
         close $s;
 
-        next if $ports_taken{$port}++;
-
+        $ports_taken{$port} = 1;
         $self->{_ports}{$num} = $port;
         return $port;
     }
