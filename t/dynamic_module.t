@@ -22,7 +22,7 @@ use Test::Kgate;
 
 ###############################################################################
 
-my $t = Test::Kgate->new()->plan(6);
+my $t = Test::Kgate->new()->plan(7);
 
 $t->allow_log(qr/\[emerg\].*dlopen\(\)/);
 
@@ -53,7 +53,7 @@ my ($rc, $out) = $t->run_cmd('-t', '-c', $t->path('kgate.conf'));
 is($rc >> 8, 0, 'config with load_module is valid') or diag($out);
 
 SKIP: {
-    skip 'module did not load', 1 if $rc;
+    skip 'module did not load', 2 if $rc;
 
     $t->run();
 
@@ -71,6 +71,10 @@ SKIP: {
     }
 
     ok($found, 'banner logged by init_process');
+
+    like($t->read_file('error.log'),
+        qr/\[notice\].*test_dynamic: master started/,
+        'init_master ran in the master');
 
     $t->stop();
 }

@@ -181,6 +181,16 @@ main(int argc, char *const *argv)
         return 1;
     }
 
+    /* once, in the master, before any worker exists; not on reloads */
+
+    for (i = 0; cycle->modules[i]; i++) {
+        if (cycle->modules[i]->init_master
+            && cycle->modules[i]->init_master(cycle->log) != KG_OK)
+        {
+            return 1;
+        }
+    }
+
     if (kg_log_redirect_stderr(cycle) != KG_OK) {
         return 1;
     }

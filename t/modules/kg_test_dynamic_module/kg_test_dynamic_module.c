@@ -20,6 +20,7 @@ typedef struct {
 
 
 static void *kg_test_dynamic_create_conf(kg_cycle_t *cycle);
+static kg_int_t kg_test_dynamic_init_master(kg_log_t *log);
 static kg_int_t kg_test_dynamic_init_process(kg_cycle_t *cycle);
 
 
@@ -48,7 +49,7 @@ kg_module_t  kg_test_dynamic_module = {
     &kg_test_dynamic_module_ctx,           /* module context */
     kg_test_dynamic_commands,              /* module directives */
     KG_CORE_MODULE,                        /* module type */
-    NULL,                                  /* init master */
+    kg_test_dynamic_init_master,           /* init master */
     NULL,                                  /* init module */
     kg_test_dynamic_init_process,          /* init process */
     NULL,                                  /* exit process */
@@ -74,6 +75,15 @@ kg_test_dynamic_create_conf(kg_cycle_t *cycle)
     }
 
     return conf;
+}
+
+
+static kg_int_t
+kg_test_dynamic_init_master(kg_log_t *log)
+{
+    kg_log_error(KG_LOG_NOTICE, log, 0, "test_dynamic: master started");
+
+    return KG_OK;
 }
 
 
