@@ -11,6 +11,8 @@
 #define KG_BIND_TRIES  5
 
 
+static void kg_close_listening_fd(kg_socket_t s, kg_listening_t *ls,
+    kg_log_t *log);
 static void kg_drain_connections(kg_cycle_t *cycle);
 
 
@@ -309,11 +311,7 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
                                  "setsockopt(SO_REUSEADDR) %V failed",
                                  &ls[i].addr_text);
 
-                    if (kg_close_socket(s) == -1) {
-                        kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
-                                     kg_close_socket_n " %V failed",
-                                     &ls[i].addr_text);
-                    }
+                    kg_close_listening_fd(s, &ls[i], log);
 
                     return KG_ERROR;
                 }
@@ -332,11 +330,7 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
                                  "setsockopt(SO_REUSEPORT) %V failed",
                                  &ls[i].addr_text);
 
-                    if (kg_close_socket(s) == -1) {
-                        kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
-                                     kg_close_socket_n " %V failed",
-                                     &ls[i].addr_text);
-                    }
+                    kg_close_listening_fd(s, &ls[i], log);
 
                     return KG_ERROR;
                 }
@@ -362,11 +356,7 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
                              kg_nonblocking_n " %V failed",
                              &ls[i].addr_text);
 
-                if (kg_close_socket(s) == -1) {
-                    kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
-                                 kg_close_socket_n " %V failed",
-                                 &ls[i].addr_text);
-                }
+                kg_close_listening_fd(s, &ls[i], log);
 
                 return KG_ERROR;
             }
@@ -382,11 +372,7 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
                                  "bind() to %V failed", &ls[i].addr_text);
                 }
 
-                if (kg_close_socket(s) == -1) {
-                    kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
-                                 kg_close_socket_n " %V failed",
-                                 &ls[i].addr_text);
-                }
+                kg_close_listening_fd(s, &ls[i], log);
 
                 if (err != KG_EADDRINUSE) {
                     return KG_ERROR;
@@ -415,11 +401,7 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
                                  &ls[i].addr_text, ls[i].backlog);
                 }
 
-                if (kg_close_socket(s) == -1) {
-                    kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
-                                 kg_close_socket_n " %V failed",
-                                 &ls[i].addr_text);
-                }
+                kg_close_listening_fd(s, &ls[i], log);
 
                 if (err != KG_EADDRINUSE) {
                     return KG_ERROR;
@@ -453,6 +435,18 @@ kg_open_listening_sockets(kg_cycle_t *cycle)
     }
 
     return KG_OK;
+}
+
+
+/* a socket that failed to become a listening one is given up */
+
+static void
+kg_close_listening_fd(kg_socket_t s, kg_listening_t *ls, kg_log_t *log)
+{
+    if (kg_close_socket(s) == -1) {
+        kg_log_error(KG_LOG_EMERG, log, kg_socket_errno,
+                     kg_close_socket_n " %V failed", &ls->addr_text);
+    }
 }
 
 

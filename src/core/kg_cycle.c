@@ -10,6 +10,7 @@
 
 
 static void kg_destroy_cycle_pools(kg_conf_t *conf);
+static kg_shm_zone_t *kg_shm_zone_find(kg_list_t *zones, kg_str_t *name);
 static kg_uint_t kg_shm_zone_match(kg_shm_zone_t *zone, kg_shm_zone_t *old);
 static void kg_clean_old_cycles(kg_event_t *ev);
 static void kg_shutdown_timer_handler(kg_event_t *ev);
@@ -52,7 +53,7 @@ kg_init_cycle(kg_cycle_t *old_cycle)
     kg_conf_t            conf;
     kg_pool_t           *pool;
     kg_cycle_t          *cycle, **old;
-    kg_shm_zone_t       *shm_zone, *oshm_zone;
+    kg_shm_zone_t       *shm_zone, *oshm_zone, *ozone;
     kg_list_part_t      *part, *opart;
     kg_open_file_t      *file;
     kg_listening_t      *ls, *nls;
@@ -397,47 +398,20 @@ kg_init_cycle(kg_cycle_t *old_cycle)
 
         shm_zone[i].shm.log = cycle->log;
 
-        opart = &old_cycle->shared_memory.part;
-        oshm_zone = opart->elts;
+        ozone = kg_shm_zone_find(&old_cycle->shared_memory,
+                                 &shm_zone[i].shm.name);
 
-        for (n = 0; /* void */ ; n++) {
+        if (ozone && kg_shm_zone_match(&shm_zone[i], ozone)) {
+            shm_zone[i].shm.addr = ozone->shm.addr;
+            shm_zone[i].shm.exists = 1;
 
-            if (n >= opart->nelts) {
-                if (opart->next == NULL) {
-                    break;
-                }
-                opart = opart->next;
-                oshm_zone = opart->elts;
-                n = 0;
-            }
-
-            if (shm_zone[i].shm.name.len != oshm_zone[n].shm.name.len) {
-                continue;
-            }
-
-            if (kg_strncmp(shm_zone[i].shm.name.data,
-                           oshm_zone[n].shm.name.data,
-                           shm_zone[i].shm.name.len)
-                != 0)
+            if (shm_zone[i].init
+                && shm_zone[i].init(&shm_zone[i], ozone->data) != KG_OK)
             {
-                continue;
+                goto failed;
             }
 
-            if (kg_shm_zone_match(&shm_zone[i], &oshm_zone[n])) {
-                shm_zone[i].shm.addr = oshm_zone[n].shm.addr;
-                shm_zone[i].shm.exists = 1;
-
-                if (shm_zone[i].init
-                    && shm_zone[i].init(&shm_zone[i], oshm_zone[n].data)
-                       != KG_OK)
-                {
-                    goto failed;
-                }
-
-                goto shm_zone_found;
-            }
-
-            break;
+            continue;
         }
 
         if (kg_shm_alloc(&shm_zone[i].shm) != KG_OK) {
@@ -449,10 +423,6 @@ kg_init_cycle(kg_cycle_t *old_cycle)
         {
             goto failed;
         }
-
-    shm_zone_found:
-
-        continue;
     }
 
 
@@ -559,44 +529,14 @@ kg_init_cycle(kg_cycle_t *old_cycle)
             i = 0;
         }
 
-        part = &cycle->shared_memory.part;
-        shm_zone = part->elts;
+        shm_zone = kg_shm_zone_find(&cycle->shared_memory,
+                                    &oshm_zone[i].shm.name);
 
-        for (n = 0; /* void */ ; n++) {
-
-            if (n >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-                part = part->next;
-                shm_zone = part->elts;
-                n = 0;
-            }
-
-            if (oshm_zone[i].shm.name.len != shm_zone[n].shm.name.len) {
-                continue;
-            }
-
-            if (kg_strncmp(oshm_zone[i].shm.name.data,
-                           shm_zone[n].shm.name.data,
-                           oshm_zone[i].shm.name.len)
-                != 0)
-            {
-                continue;
-            }
-
-            if (kg_shm_zone_match(&shm_zone[n], &oshm_zone[i])) {
-                goto live_shm_zone;
-            }
-
-            break;
+        if (shm_zone && kg_shm_zone_match(shm_zone, &oshm_zone[i])) {
+            continue;
         }
 
         kg_shm_free(&oshm_zone[i].shm);
-
-    live_shm_zone:
-
-        continue;
     }
 
 old_shm_zone_done:
@@ -768,44 +708,14 @@ failed:
             continue;
         }
 
-        opart = &old_cycle->shared_memory.part;
-        oshm_zone = opart->elts;
+        ozone = kg_shm_zone_find(&old_cycle->shared_memory,
+                                 &shm_zone[i].shm.name);
 
-        for (n = 0; /* void */ ; n++) {
-
-            if (n >= opart->nelts) {
-                if (opart->next == NULL) {
-                    break;
-                }
-                opart = opart->next;
-                oshm_zone = opart->elts;
-                n = 0;
-            }
-
-            if (shm_zone[i].shm.name.len != oshm_zone[n].shm.name.len) {
-                continue;
-            }
-
-            if (kg_strncmp(shm_zone[i].shm.name.data,
-                           oshm_zone[n].shm.name.data,
-                           shm_zone[i].shm.name.len)
-                != 0)
-            {
-                continue;
-            }
-
-            if (kg_shm_zone_match(&shm_zone[i], &oshm_zone[n])) {
-                goto old_shm_zone_found;
-            }
-
-            break;
+        if (ozone && kg_shm_zone_match(&shm_zone[i], ozone)) {
+            continue;
         }
 
         kg_shm_free(&shm_zone[i].shm);
-
-    old_shm_zone_found:
-
-        continue;
     }
 
     if (kg_test_config) {
@@ -837,6 +747,38 @@ kg_destroy_cycle_pools(kg_conf_t *conf)
 {
     kg_destroy_pool(conf->temp_pool);
     kg_destroy_pool(conf->pool);
+}
+
+
+/* the first zone of the name: a zone of another cycle is taken over by name */
+
+static kg_shm_zone_t *
+kg_shm_zone_find(kg_list_t *zones, kg_str_t *name)
+{
+    kg_uint_t         i;
+    kg_list_part_t   *part;
+    kg_shm_zone_t    *zone;
+
+    part = &zones->part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].shm.name.len == name->len
+            && kg_strncmp(zone[i].shm.name.data, name->data, name->len) == 0)
+        {
+            return &zone[i];
+        }
+    }
 }
 
 

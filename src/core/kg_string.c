@@ -11,6 +11,7 @@ static u_char *kg_sprintf_num(u_char *buf, u_char *last, uint64_t ui64,
     u_char zero, kg_uint_t hexadecimal, kg_uint_t width);
 static u_char *kg_sprintf_str(u_char *buf, u_char *last, u_char *src,
     size_t len, kg_uint_t hexadecimal);
+static int64_t kg_atonum(u_char *line, size_t n, int64_t max);
 static void kg_encode_base64_internal(kg_str_t *dst, kg_str_t *src,
     const u_char *basis, kg_uint_t padding);
 static kg_int_t kg_decode_base64_internal(kg_str_t *dst, kg_str_t *src,
@@ -918,28 +919,7 @@ kg_memcmp_const(u_char *s1, u_char *s2, size_t n)
 kg_int_t
 kg_atoi(u_char *line, size_t n)
 {
-    kg_int_t  value, cutoff, cutlim;
-
-    if (n == 0) {
-        return KG_ERROR;
-    }
-
-    cutoff = KG_MAX_INT_T_VALUE / 10;
-    cutlim = KG_MAX_INT_T_VALUE % 10;
-
-    for (value = 0; n--; line++) {
-        if (*line < '0' || *line > '9') {
-            return KG_ERROR;
-        }
-
-        if (value >= cutoff && (value > cutoff || *line - '0' > cutlim)) {
-            return KG_ERROR;
-        }
-
-        value = value * 10 + (*line - '0');
-    }
-
-    return value;
+    return (kg_int_t) kg_atonum(line, n, KG_MAX_INT_T_VALUE);
 }
 
 
@@ -1002,70 +982,40 @@ kg_atofp(u_char *line, size_t n, size_t point)
 ssize_t
 kg_atosz(u_char *line, size_t n)
 {
-    ssize_t  value, cutoff, cutlim;
-
-    if (n == 0) {
-        return KG_ERROR;
-    }
-
-    cutoff = KG_MAX_SIZE_T_VALUE / 10;
-    cutlim = KG_MAX_SIZE_T_VALUE % 10;
-
-    for (value = 0; n--; line++) {
-        if (*line < '0' || *line > '9') {
-            return KG_ERROR;
-        }
-
-        if (value >= cutoff && (value > cutoff || *line - '0' > cutlim)) {
-            return KG_ERROR;
-        }
-
-        value = value * 10 + (*line - '0');
-    }
-
-    return value;
+    return (ssize_t) kg_atonum(line, n, KG_MAX_SIZE_T_VALUE);
 }
 
 
 off_t
 kg_atoof(u_char *line, size_t n)
 {
-    off_t  value, cutoff, cutlim;
-
-    if (n == 0) {
-        return KG_ERROR;
-    }
-
-    cutoff = KG_MAX_OFF_T_VALUE / 10;
-    cutlim = KG_MAX_OFF_T_VALUE % 10;
-
-    for (value = 0; n--; line++) {
-        if (*line < '0' || *line > '9') {
-            return KG_ERROR;
-        }
-
-        if (value >= cutoff && (value > cutoff || *line - '0' > cutlim)) {
-            return KG_ERROR;
-        }
-
-        value = value * 10 + (*line - '0');
-    }
-
-    return value;
+    return (off_t) kg_atonum(line, n, KG_MAX_OFF_T_VALUE);
 }
 
 
 time_t
 kg_atotm(u_char *line, size_t n)
 {
-    time_t  value, cutoff, cutlim;
+    return (time_t) kg_atonum(line, n, KG_MAX_TIME_T_VALUE);
+}
+
+
+/*
+ * a decimal number of at most max: kg_atoi(), kg_atosz(), kg_atoof() and
+ * kg_atotm() differ only in their type
+ */
+
+static int64_t
+kg_atonum(u_char *line, size_t n, int64_t max)
+{
+    int64_t  value, cutoff, cutlim;
 
     if (n == 0) {
         return KG_ERROR;
     }
 
-    cutoff = KG_MAX_TIME_T_VALUE / 10;
-    cutlim = KG_MAX_TIME_T_VALUE % 10;
+    cutoff = max / 10;
+    cutlim = max % 10;
 
     for (value = 0; n--; line++) {
         if (*line < '0' || *line > '9') {

@@ -15,6 +15,8 @@ typedef struct {
 
 static kg_int_t kg_ssl_full_name(kg_conf_t *cf, kg_str_t *name,
     kg_str_t *full);
+static kg_int_t kg_ssl_verify_locations(kg_conf_t *cf, kg_ssl_t *ssl,
+    kg_str_t *cert, kg_int_t depth, kg_str_t *file);
 static int kg_ssl_verify_callback(int ok, X509_STORE_CTX *x509_store);
 static int kg_ssl_servername_callback(SSL *ssl_conn, int *ad, void *arg);
 static void kg_ssl_connection_cleanup(void *data);
@@ -280,33 +282,13 @@ kg_ssl_client_certificate(kg_conf_t *cf, kg_ssl_t *ssl, kg_str_t *cert,
     kg_str_t              file;
     STACK_OF(X509_NAME)  *list;
 
-    SSL_CTX_set_verify(ssl->ctx, SSL_VERIFY_PEER, kg_ssl_verify_callback);
+    if (kg_ssl_verify_locations(cf, ssl, cert, depth, &file) != KG_OK) {
+        return KG_ERROR;
+    }
 
-    SSL_CTX_set_verify_depth(ssl->ctx, depth);
-
-    if (cert->len == 0) {
+    if (file.len == 0) {
         return KG_OK;
     }
-
-    if (kg_ssl_full_name(cf, cert, &file) != KG_OK) {
-        return KG_ERROR;
-    }
-
-    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) file.data, NULL)
-        == 0)
-    {
-        kg_ssl_error(KG_LOG_EMERG, cf->log, 0,
-                     "SSL_CTX_load_verify_locations(\"%s\") failed",
-                     file.data);
-        return KG_ERROR;
-    }
-
-    /*
-     * SSL_CTX_load_verify_locations() may leave errors in the error queue
-     * while returning success
-     */
-
-    ERR_clear_error();
 
     list = SSL_load_client_CA_file((char *) file.data);
 
@@ -330,26 +312,42 @@ kg_ssl_trusted_certificate(kg_conf_t *cf, kg_ssl_t *ssl, kg_str_t *cert,
 {
     kg_str_t  file;
 
+    return kg_ssl_verify_locations(cf, ssl, cert, depth, &file);
+}
+
+
+/* peers are verified against the CA file cert; file is its full name */
+
+static kg_int_t
+kg_ssl_verify_locations(kg_conf_t *cf, kg_ssl_t *ssl, kg_str_t *cert,
+    kg_int_t depth, kg_str_t *file)
+{
     SSL_CTX_set_verify(ssl->ctx, SSL_VERIFY_PEER, kg_ssl_verify_callback);
 
     SSL_CTX_set_verify_depth(ssl->ctx, depth);
 
     if (cert->len == 0) {
+        file->len = 0;
         return KG_OK;
     }
 
-    if (kg_ssl_full_name(cf, cert, &file) != KG_OK) {
+    if (kg_ssl_full_name(cf, cert, file) != KG_OK) {
         return KG_ERROR;
     }
 
-    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) file.data, NULL)
+    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) file->data, NULL)
         == 0)
     {
         kg_ssl_error(KG_LOG_EMERG, cf->log, 0,
                      "SSL_CTX_load_verify_locations(\"%s\") failed",
-                     file.data);
+                     file->data);
         return KG_ERROR;
     }
+
+    /*
+     * SSL_CTX_load_verify_locations() may leave errors in the error queue
+     * while returning success
+     */
 
     ERR_clear_error();
 

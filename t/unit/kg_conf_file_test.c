@@ -9,6 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+
 
 /*
  * Every test writes its configuration into a fresh directory under the
@@ -18,7 +21,6 @@
  */
 
 
-#define TEST_LOG_SIZE       65536
 #define TEST_BLOCK_CONF     0x02000000
 
 
@@ -50,8 +52,6 @@ typedef struct {
 static void *test_create_conf(kg_cycle_t *cycle);
 static char *test_args(kg_conf_t *cf, kg_command_t *cmd, void *conf);
 static char *test_block(kg_conf_t *cf, kg_command_t *cmd, void *conf);
-static void test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf,
-    size_t len);
 
 
 static kg_conf_enum_t  test_enum[] = {
@@ -150,10 +150,6 @@ static kg_module_t  test_module = {
 };
 
 
-static u_char          test_log_buf[TEST_LOG_SIZE];
-static size_t          test_log_len;
-static kg_open_file_t  test_log_file;
-static kg_log_t        test_log;
 
 
 static void *
@@ -229,75 +225,12 @@ test_block(kg_conf_t *cf, kg_command_t *cmd, void *conf)
 }
 
 
-static void
-test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf, size_t len)
-{
-    if (len > TEST_LOG_SIZE - 1 - test_log_len) {
-        len = TEST_LOG_SIZE - 1 - test_log_len;
-    }
-
-    memcpy(test_log_buf + test_log_len, buf, len);
-    test_log_len += len;
-    test_log_buf[test_log_len] = '\0';
-}
-
-
 /* the message must appear in the log as a whole line after "pid#tid: " */
-
-static void
-test_assert_logged(const char *fmt, ...)
-{
-    char     line[4000], want[4100];
-    va_list  args;
-
-    va_start(args, fmt);
-    vsnprintf(line, sizeof(line), fmt, args);
-    va_end(args);
-
-    snprintf(want, sizeof(want), ": %s\n", line);
-
-    if (strstr((char *) test_log_buf, want) == NULL) {
-        print_error("expected log line \"%s\", the log has:\n%s\n",
-                    line, test_log_buf);
-        fail();
-    }
-}
-
-
-static void
-test_write(test_ctx_t *t, const char *name, const char *data, size_t len)
-{
-    char   path[PATH_MAX];
-    FILE  *f;
-
-    snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-
-    f = fopen(path, "w");
-    assert_non_null(f);
-
-    if (len) {
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    }
-
-    assert_int_equal(fclose(f), 0);
-}
-
 
 static void
 test_write_str(test_ctx_t *t, const char *name, const char *data)
 {
-    test_write(t, name, data, strlen(data));
-}
-
-
-static char *
-test_path(test_ctx_t *t, const char *name)
-{
-    static char  path[PATH_MAX];
-
-    snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-
-    return path;
+    kg_test_write(t->dir, name, data, strlen(data));
 }
 
 
@@ -332,165 +265,40 @@ test_get_conf(test_ctx_t *t)
 }
 
 
-static void
-test_rmtree(const char *dir)
-{
-    char            path[PATH_MAX];
-    DIR            *d;
-    struct stat     sb;
-    struct dirent  *de;
-
-    d = opendir(dir);
-    if (d == NULL) {
-        return;
-    }
-
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-            continue;
-        }
-
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            chmod(path, 0700);
-            test_rmtree(path);
-            continue;
-        }
-
-        unlink(path);
-    }
-
-    closedir(d);
-    rmdir(dir);
-}
-
-
 static int
 test_setup(void **state)
 {
-    void              *rv;
-    char              *builddir;
-    size_t             len;
-    kg_uint_t          i;
-    test_ctx_t        *t;
-    kg_cycle_t        *cycle;
-    kg_core_module_t  *module;
+    test_ctx_t  *t;
+    kg_cycle_t  *cycle;
 
     t = calloc(1, sizeof(test_ctx_t));
     if (t == NULL) {
         return -1;
     }
 
-    builddir = getenv("KG_TEST_BUILDDIR");
-    if (builddir == NULL) {
-        builddir = ".";
-    }
-
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit", builddir);
-    (void) mkdir(t->dir, 0755);
-
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit/conf.XXXXXX", builddir);
-
-    if (mkdtemp(t->dir) == NULL) {
+    if (kg_test_mkdtemp(t->dir, sizeof(t->dir), "conf") != KG_OK) {
         free(t);
         return -1;
     }
 
-    test_log_len = 0;
-    test_log_buf[0] = '\0';
+    kg_test_log_capture();
 
-    kg_memzero(&test_log, sizeof(kg_log_t));
-    test_log_file.fd = kg_stderr;
-    test_log.file = &test_log_file;
-    test_log.log_level = KG_LOG_DEBUG;
-    test_log.writer = test_log_writer;
-
-    kg_use_stderr = 0;
     kg_dump_config = 0;
 
-    t->pool = kg_create_pool(KG_CYCLE_POOL_SIZE, &test_log);
-    if (t->pool == NULL) {
-        return -1;
-    }
-
-    cycle = kg_pcalloc(t->pool, sizeof(kg_cycle_t));
+    cycle = kg_test_cycle_create(&kg_test_log, t->dir);
     if (cycle == NULL) {
         return -1;
     }
 
-    cycle->pool = t->pool;
-    cycle->log = &test_log;
+    t->pool = cycle->pool;
+    t->cycle = cycle;
     kg_cycle = cycle;
 
-    len = strlen(t->dir);
-    cycle->conf_prefix.data = kg_pnalloc(t->pool, len + 2);
-    if (cycle->conf_prefix.data == NULL) {
-        return -1;
-    }
-
-    kg_memcpy(cycle->conf_prefix.data, t->dir, len);
-    cycle->conf_prefix.data[len++] = '/';
-    cycle->conf_prefix.data[len] = '\0';
-    cycle->conf_prefix.len = len;
-    cycle->prefix = cycle->conf_prefix;
-
-    if (kg_array_init(&cycle->config_dump, t->pool, 1,
-                      sizeof(kg_conf_dump_t))
-        != KG_OK
-        || kg_list_init(&cycle->open_files, t->pool, 4,
-                        sizeof(kg_open_file_t))
-           != KG_OK
-        || kg_list_init(&cycle->shared_memory, t->pool, 1,
-                        sizeof(kg_shm_zone_t))
-           != KG_OK
-        || kg_array_init(&cycle->listening, t->pool, 1,
-                         sizeof(kg_listening_t))
-           != KG_OK)
+    if (kg_test_cycle_create_conf(cycle) != KG_OK
+        || kg_test_conf_init(&t->conf, cycle) != KG_OK)
     {
         return -1;
     }
-
-    cycle->conf_ctx = kg_pcalloc(t->pool, kg_max_module * sizeof(void *));
-    if (cycle->conf_ctx == NULL) {
-        return -1;
-    }
-
-    if (kg_cycle_modules(cycle) != KG_OK) {
-        return -1;
-    }
-
-    for (i = 0; cycle->modules[i]; i++) {
-        if (cycle->modules[i]->type != KG_CORE_MODULE) {
-            continue;
-        }
-
-        module = cycle->modules[i]->ctx;
-
-        if (module->create_conf) {
-            rv = module->create_conf(cycle);
-            if (rv == NULL) {
-                return -1;
-            }
-
-            cycle->conf_ctx[cycle->modules[i]->index] = rv;
-        }
-    }
-
-    t->cycle = cycle;
-
-    t->conf.args = kg_array_create(t->pool, 10, sizeof(kg_str_t));
-    if (t->conf.args == NULL) {
-        return -1;
-    }
-
-    t->conf.temp_pool = t->pool;
-    t->conf.ctx = cycle->conf_ctx;
-    t->conf.cycle = cycle;
-    t->conf.pool = t->pool;
-    t->conf.log = &test_log;
-    t->conf.module_type = KG_CORE_MODULE;
-    t->conf.cmd_type = KG_MAIN_CONF;
 
     /* the test module joins the way a loaded module does */
 
@@ -516,7 +324,7 @@ test_teardown(void **state)
 
     kg_cycle = NULL;
     kg_destroy_pool(t->pool);
-    test_rmtree(t->dir);
+    kg_test_rmtree(t->dir);
     free(t);
 
     return 0;
@@ -531,8 +339,8 @@ test_conf_handler_unknown_directive(void **state)
     assert_ptr_equal(test_parse_str(t, "t_str a;\n\nfoo bar;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("unknown directive \"foo\" in %s:3",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unknown directive \"foo\" in %s:3",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -544,8 +352,8 @@ test_conf_handler_not_allowed_here(void **state)
     assert_ptr_equal(test_parse_str(t, "t_block {\n    t_str a;\n}\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("\"t_str\" directive is not allowed here in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("\"t_str\" directive is not allowed here in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -556,23 +364,23 @@ test_conf_handler_invalid_number_of_arguments(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_str;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid number of arguments in \"t_str\" directive"
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid number of arguments in \"t_str\" directive"
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "\nt_two a;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid number of arguments in \"t_two\" directive"
-                       " in %s:2", test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid number of arguments in \"t_two\" directive"
+                          " in %s:2", kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_flag on off;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid number of arguments in \"t_flag\" directive"
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid number of arguments in \"t_flag\" directive"
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_args;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid number of arguments in \"t_args\" directive"
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid number of arguments in \"t_args\" directive"
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -584,8 +392,8 @@ test_conf_set_str_slot_duplicate(void **state)
     assert_ptr_equal(test_parse_str(t, "t_str a;\nt_str b;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("\"t_str\" directive is duplicate in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("\"t_str\" directive is duplicate in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -596,8 +404,8 @@ test_conf_handler_not_terminated(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_str a {\n}\n"), KG_CONF_ERROR);
 
-    test_assert_logged("directive \"t_str\" is not terminated by \";\""
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("directive \"t_str\" is not terminated by \";\""
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -608,8 +416,8 @@ test_conf_handler_no_opening_brace(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_block;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("directive \"t_block\" has no opening \"{\" in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("directive \"t_block\" has no opening \"{\" in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -620,13 +428,13 @@ test_conf_parse_unexpected_close_brace(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_str a;\n}\n"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected \"}\" in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected \"}\" in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_str a }\n"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected \"}\" in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected \"}\" in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -637,13 +445,13 @@ test_conf_read_token_unexpected_open_brace(void **state)
 
     assert_ptr_equal(test_parse_str(t, "{\n"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected \"{\" in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected \"{\" in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_str a;\n;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected \";\" in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected \";\" in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -654,8 +462,8 @@ test_conf_read_token_eof_in_directive(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_str a"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected end of file, expecting \";\" or \"}\""
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected end of file, expecting \";\" or \"}\""
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -667,8 +475,8 @@ test_conf_parse_eof_in_block(void **state)
     assert_ptr_equal(test_parse_str(t, "t_block {\n    t_num 1;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("unexpected end of file, expecting \"}\" in %s:3",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected end of file, expecting \"}\" in %s:3",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -680,13 +488,13 @@ test_conf_read_token_unterminated_quote(void **state)
     assert_ptr_equal(test_parse_str(t, "t_num 1;\nt_str \"abc;\n\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("unterminated quoted string in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unterminated quoted string in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_str 'abc"), KG_CONF_ERROR);
 
-    test_assert_logged("unterminated quoted string in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unterminated quoted string in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -697,8 +505,8 @@ test_conf_read_token_no_space_after_quote(void **state)
 
     assert_ptr_equal(test_parse_str(t, "t_str \"a\"b;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected \"b\" in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("unexpected \"b\" in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -711,15 +519,15 @@ test_conf_param_unexpected_end(void **state)
 
     assert_ptr_equal(kg_conf_param(&t->conf), KG_CONF_ERROR);
 
-    test_assert_logged("unexpected end of parameter, expecting \";\""
-                       " in command line");
+    kg_test_assert_logged("unexpected end of parameter, expecting \";\""
+                          " in command line");
 
     kg_str_set(&t->cycle->conf_param, "t_block { t_num 1; }");
 
     assert_ptr_equal(kg_conf_param(&t->conf), KG_CONF_ERROR);
 
-    test_assert_logged("block directives are not supported in -g option"
-                       " in command line");
+    kg_test_assert_logged("block directives are not supported in -g option"
+                          " in command line");
 }
 
 
@@ -748,22 +556,24 @@ test_conf_parse_open_failed(void **state)
     test_ctx_t  *t = *state;
     char         missing[PATH_MAX];
 
-    snprintf(missing, sizeof(missing), "%s", test_path(t, "missing.conf"));
+    snprintf(missing, sizeof(missing), "%s",
+             kg_test_path(t->dir, "missing.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_num 1;\ninclude missing.conf;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("open() \"%s\" failed (2: No such file or directory)"
-                       " in %s:2", missing, test_path(t, "main.conf"));
+    kg_test_assert_logged("open() \"%s\" failed (2: No such file or directory)"
+                          " in %s:2", missing,
+                          kg_test_path(t->dir, "main.conf"));
 
     /* the top-level file has no location to report */
 
-    test_log_len = 0;
+    kg_test_log_len = 0;
 
     assert_ptr_equal(test_parse(t, "missing.conf"), KG_CONF_ERROR);
 
-    test_assert_logged("open() \"%s\" failed (2: No such file or directory)",
-                       missing);
+    kg_test_assert_logged("open() \"%s\" failed (2: No such file or directory)",
+                          missing);
 }
 
 
@@ -776,12 +586,12 @@ test_conf_include_loop(void **state)
     test_write_str(t, "a.conf", "t_num 1;\ninclude b.conf;\n");
     test_write_str(t, "b.conf", "include a.conf;\n");
 
-    snprintf(a, sizeof(a), "%s", test_path(t, "a.conf"));
+    snprintf(a, sizeof(a), "%s", kg_test_path(t->dir, "a.conf"));
 
     assert_ptr_equal(test_parse(t, "a.conf"), KG_CONF_ERROR);
 
-    test_assert_logged("include loop: \"%s\" is already being read in %s:1",
-                       a, test_path(t, "b.conf"));
+    kg_test_assert_logged("include loop: \"%s\" is already being read in %s:1",
+                          a, kg_test_path(t->dir, "b.conf"));
 
     /* a file including itself */
 
@@ -789,10 +599,10 @@ test_conf_include_loop(void **state)
 
     assert_ptr_equal(test_parse(t, "self.conf"), KG_CONF_ERROR);
 
-    snprintf(a, sizeof(a), "%s", test_path(t, "self.conf"));
+    snprintf(a, sizeof(a), "%s", kg_test_path(t->dir, "self.conf"));
 
-    test_assert_logged("include loop: \"%s\" is already being read in %s:2",
-                       a, a);
+    kg_test_assert_logged("include loop: \"%s\" is already being read in %s:2",
+                          a, a);
 }
 
 
@@ -815,8 +625,8 @@ test_conf_include_nesting_too_deep(void **state)
 
     snprintf(name, sizeof(name), "f%d.conf", KG_CONF_MAX_INCLUDE_DEPTH);
 
-    test_assert_logged("include nesting too deep in %s:1",
-                       test_path(t, name));
+    kg_test_assert_logged("include nesting too deep in %s:1",
+                          kg_test_path(t->dir, name));
 }
 
 
@@ -827,7 +637,7 @@ test_conf_include_glob_two_files(void **state)
     char          dir[PATH_MAX];
     test_conf_t  *tcf;
 
-    snprintf(dir, sizeof(dir), "%s", test_path(t, "inc"));
+    snprintf(dir, sizeof(dir), "%s", kg_test_path(t->dir, "inc"));
     assert_int_equal(mkdir(dir, 0755), 0);
 
     test_write_str(t, "inc/1.conf", "t_str one;\n");
@@ -864,13 +674,13 @@ test_conf_include_unreadable(void **state)
     test_ctx_t  *t = *state;
     char         sub[PATH_MAX];
 
-    snprintf(sub, sizeof(sub), "%s", test_path(t, "sub"));
+    snprintf(sub, sizeof(sub), "%s", kg_test_path(t->dir, "sub"));
     assert_int_equal(mkdir(sub, 0755), 0);
 
     assert_ptr_equal(test_parse_str(t, "include sub;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("\"%s\" is not a regular file in %s:1",
-                       sub, test_path(t, "main.conf"));
+    kg_test_assert_logged("\"%s\" is not a regular file in %s:1",
+                          sub, kg_test_path(t->dir, "main.conf"));
 
     if (geteuid() == 0) {
         /* root reads a file of mode 000 anyway */
@@ -878,14 +688,14 @@ test_conf_include_unreadable(void **state)
     }
 
     test_write_str(t, "secret.conf", "t_num 1;\n");
-    snprintf(sub, sizeof(sub), "%s", test_path(t, "secret.conf"));
+    snprintf(sub, sizeof(sub), "%s", kg_test_path(t->dir, "secret.conf"));
     assert_int_equal(chmod(sub, 0), 0);
 
     assert_ptr_equal(test_parse_str(t, "include secret.conf;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("open() \"%s\" failed (13: Permission denied)"
-                       " in %s:1", sub, test_path(t, "main.conf"));
+    kg_test_assert_logged("open() \"%s\" failed (13: Permission denied)"
+                          " in %s:1", sub, kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -913,14 +723,14 @@ test_conf_parse_block_nesting_too_deep(void **state)
 
     free(data);
 
-    test_assert_logged("block nesting too deep (max 32) in %s:33",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("block nesting too deep (max 32) in %s:33",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_int_equal(t->conf.depth, 0);
 
     /* exactly the limit is fine */
 
-    test_log_len = 0;
+    kg_test_log_len = 0;
 
     data = malloc(32 * 16 + 1);
     assert_non_null(data);
@@ -959,7 +769,7 @@ test_conf_read_token_line_too_long(void **state)
     memset(data + 6, 'a', len);
     memcpy(data + 6 + len, ";\n", 2);
 
-    test_write(t, "main.conf", data, len + 8);
+    kg_test_write(t->dir, "main.conf", data, len + 8);
 
     free(data);
 
@@ -969,8 +779,8 @@ test_conf_read_token_line_too_long(void **state)
 
     clock_gettime(CLOCK_MONOTONIC, &ts1);
 
-    test_assert_logged("line too long (max 65536 bytes) in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("line too long (max 65536 bytes) in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 
     elapsed = (ts1.tv_sec - ts0.tv_sec) + (ts1.tv_nsec - ts0.tv_nsec) / 1e9;
 
@@ -992,14 +802,14 @@ test_conf_read_token_line_too_long(void **state)
 
     memcpy(data + len, ";\n", 2);
 
-    test_write(t, "long.conf", data, len + 2);
+    kg_test_write(t->dir, "long.conf", data, len + 2);
 
     free(data);
 
     assert_ptr_equal(test_parse(t, "long.conf"), KG_CONF_ERROR);
 
-    test_assert_logged("line too long (max 65536 bytes) in %s:1",
-                       test_path(t, "long.conf"));
+    kg_test_assert_logged("line too long (max 65536 bytes) in %s:1",
+                          kg_test_path(t->dir, "long.conf"));
 }
 
 
@@ -1011,25 +821,25 @@ test_conf_read_token_invalid_byte(void **state)
     assert_ptr_equal(test_parse_str(t, "t_num 1;\nt_str a\001;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("invalid byte 0x01 in %s:2",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid byte 0x01 in %s:2",
+                          kg_test_path(t->dir, "main.conf"));
 
-    test_write(t, "main.conf", "t_str \"a\0b\";\n", 13);
+    kg_test_write(t->dir, "main.conf", "t_str \"a\0b\";\n", 13);
 
     assert_ptr_equal(test_parse(t, "main.conf"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid byte 0x00 in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid byte 0x00 in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "t_str\x7f a;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid byte 0x7f in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid byte 0x7f in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 
     assert_ptr_equal(test_parse_str(t, "\x1b[31mt_str a;\n"), KG_CONF_ERROR);
 
-    test_assert_logged("invalid byte 0x1b in %s:1",
-                       test_path(t, "main.conf"));
+    kg_test_assert_logged("invalid byte 0x1b in %s:1",
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 
@@ -1067,12 +877,12 @@ test_conf_read_token_garbage(void **state)
             data[i] = (char) (seed >> 16);
         }
 
-        test_write(t, "main.conf", data, sizeof(data));
+        kg_test_write(t->dir, "main.conf", data, sizeof(data));
 
-        test_log_len = 0;
+        kg_test_log_len = 0;
 
         assert_ptr_equal(test_parse(t, "main.conf"), KG_CONF_ERROR);
-        assert_true(test_log_len > 0);
+        assert_true(kg_test_log_len > 0);
     }
 
     /* printable garbage fails on the first unknown word, not later */
@@ -1167,37 +977,37 @@ test_conf_set_slots_invalid(void **state)
     test_ctx_t  *t = *state;
     char        *main_conf;
 
-    main_conf = test_path(t, "main.conf");
+    main_conf = kg_test_path(t->dir, "main.conf");
 
     assert_ptr_equal(test_parse_str(t, "t_flag maybe;\n"), KG_CONF_ERROR);
-    test_assert_logged("invalid value \"maybe\" in \"t_flag\" directive,"
-                       " it must be \"on\" or \"off\" in %s:1", main_conf);
+    kg_test_assert_logged("invalid value \"maybe\" in \"t_flag\" directive,"
+                          " it must be \"on\" or \"off\" in %s:1", main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_num 12x;\n"), KG_CONF_ERROR);
-    test_assert_logged("\"t_num\" directive invalid number in %s:1",
-                       main_conf);
+    kg_test_assert_logged("\"t_num\" directive invalid number in %s:1",
+                          main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_size 1q;\n"), KG_CONF_ERROR);
-    test_assert_logged("\"t_size\" directive invalid value in %s:1",
-                       main_conf);
+    kg_test_assert_logged("\"t_size\" directive invalid value in %s:1",
+                          main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_off -1;\n"), KG_CONF_ERROR);
-    test_assert_logged("\"t_off\" directive invalid value in %s:1",
-                       main_conf);
+    kg_test_assert_logged("\"t_off\" directive invalid value in %s:1",
+                          main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_msec soon;\n"), KG_CONF_ERROR);
-    test_assert_logged("\"t_msec\" directive invalid value in %s:1",
-                       main_conf);
+    kg_test_assert_logged("\"t_msec\" directive invalid value in %s:1",
+                          main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_sec 1x;\n"), KG_CONF_ERROR);
-    test_assert_logged("\"t_sec\" directive invalid value in %s:1",
-                       main_conf);
+    kg_test_assert_logged("\"t_sec\" directive invalid value in %s:1",
+                          main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_enum three;\n"), KG_CONF_ERROR);
-    test_assert_logged("invalid value \"three\" in %s:1", main_conf);
+    kg_test_assert_logged("invalid value \"three\" in %s:1", main_conf);
 
     assert_ptr_equal(test_parse_str(t, "t_mask a z;\n"), KG_CONF_ERROR);
-    test_assert_logged("invalid value \"z\" in %s:1", main_conf);
+    kg_test_assert_logged("invalid value \"z\" in %s:1", main_conf);
 }
 
 
@@ -1263,7 +1073,7 @@ test_conf_check_num_bounds_range(void **state)
     assert_ptr_equal(kg_conf_check_num_bounds(&t->conf, &b, &n),
                      KG_CONF_ERROR);
 
-    test_assert_logged("value must be between 1 and 10");
+    kg_test_assert_logged("value must be between 1 and 10");
 }
 
 
@@ -1313,8 +1123,8 @@ test_core_module_worker_processes_invalid(void **state)
     assert_ptr_equal(test_parse_str(t, "worker_processes none;\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("\"worker_processes\" directive invalid value"
-                       " in %s:1", test_path(t, "main.conf"));
+    kg_test_assert_logged("\"worker_processes\" directive invalid value"
+                          " in %s:1", kg_test_path(t->dir, "main.conf"));
 }
 
 

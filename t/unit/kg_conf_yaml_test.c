@@ -10,6 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+
 
 /*
  * The translation is checked twice: as text, and parsed by the directive
@@ -20,7 +23,6 @@
  */
 
 
-#define TEST_LOG_SIZE       65536
 #define TEST_REC_SIZE       65536
 #define TEST_YAML_CONF      0x02000000
 
@@ -35,8 +37,6 @@ typedef struct {
 
 static char *test_block(kg_conf_t *cf, kg_command_t *cmd, void *conf);
 static char *test_record(kg_conf_t *cf, kg_command_t *cmd, void *conf);
-static void test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf,
-    size_t len);
 
 
 #define TEST_DIRECTIVE(name)                                                 \
@@ -91,12 +91,8 @@ static kg_module_t  test_module = {
 };
 
 
-static u_char          test_log_buf[TEST_LOG_SIZE];
-static size_t          test_log_len;
 static u_char          test_rec_buf[TEST_REC_SIZE];
 static size_t          test_rec_len;
-static kg_open_file_t  test_log_file;
-static kg_log_t        test_log;
 
 
 /* the Confluent Gateway client-switchover example, as a gateway file */
@@ -210,39 +206,6 @@ test_record(kg_conf_t *cf, kg_command_t *cmd, void *conf)
 
 
 static void
-test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf, size_t len)
-{
-    if (len > TEST_LOG_SIZE - 1 - test_log_len) {
-        len = TEST_LOG_SIZE - 1 - test_log_len;
-    }
-
-    memcpy(test_log_buf + test_log_len, buf, len);
-    test_log_len += len;
-    test_log_buf[test_log_len] = '\0';
-}
-
-
-static void
-test_assert_logged(const char *fmt, ...)
-{
-    char     line[4000], want[4100];
-    va_list  args;
-
-    va_start(args, fmt);
-    vsnprintf(line, sizeof(line), fmt, args);
-    va_end(args);
-
-    snprintf(want, sizeof(want), ": %s\n", line);
-
-    if (strstr((char *) test_log_buf, want) == NULL) {
-        print_error("expected log line \"%s\", the log has:\n%s\n",
-                    line, test_log_buf);
-        fail();
-    }
-}
-
-
-static void
 test_assert_recorded(const char *want)
 {
     if (strstr((char *) test_rec_buf, want) == NULL) {
@@ -253,36 +216,6 @@ test_assert_recorded(const char *want)
 }
 
 
-static void
-test_write(test_ctx_t *t, const char *name, const char *data, size_t len)
-{
-    char   path[PATH_MAX];
-    FILE  *f;
-
-    snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-
-    f = fopen(path, "w");
-    assert_non_null(f);
-
-    if (len) {
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    }
-
-    assert_int_equal(fclose(f), 0);
-}
-
-
-static char *
-test_path(test_ctx_t *t, const char *name)
-{
-    static char  path[PATH_MAX];
-
-    snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-
-    return path;
-}
-
-
 /* parses "include_yaml gw.yaml;" after the YAML was written */
 
 static char *
@@ -290,9 +223,9 @@ test_include(test_ctx_t *t, const char *yaml)
 {
     kg_str_t  file;
 
-    test_write(t, "gw.yaml", yaml, strlen(yaml));
-    test_write(t, "main.conf", "\ninclude_yaml gw.yaml;\n",
-               sizeof("\ninclude_yaml gw.yaml;\n") - 1);
+    kg_test_write(t->dir, "gw.yaml", yaml, strlen(yaml));
+    kg_test_write(t->dir, "main.conf", "\ninclude_yaml gw.yaml;\n",
+                  sizeof("\ninclude_yaml gw.yaml;\n") - 1);
 
     file.len = strlen(t->dir) + sizeof("/main.conf") - 1;
     file.data = kg_pnalloc(t->pool, file.len + 1);
@@ -369,89 +302,36 @@ test_assert_line(kg_conf_yaml_t *cy, kg_uint_t n, const char *want)
 static int
 test_setup(void **state)
 {
-    size_t        len;
-    kg_uint_t     i, j, n;
-    test_ctx_t   *t;
-    kg_cycle_t   *cycle;
-    kg_module_t  *m;
-    char         *builddir;
-    kg_command_t *cmd;
+    kg_uint_t      i, j, n;
+    test_ctx_t    *t;
+    kg_cycle_t    *cycle;
+    kg_module_t   *m;
+    kg_command_t  *cmd;
 
     t = calloc(1, sizeof(test_ctx_t));
     if (t == NULL) {
         return -1;
     }
 
-    builddir = getenv("KG_TEST_BUILDDIR");
-    if (builddir == NULL) {
-        builddir = ".";
-    }
-
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit", builddir);
-    (void) mkdir(t->dir, 0755);
-
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit/yaml.XXXXXX", builddir);
-
-    if (mkdtemp(t->dir) == NULL) {
+    if (kg_test_mkdtemp(t->dir, sizeof(t->dir), "yaml") != KG_OK) {
         free(t);
         return -1;
     }
 
-    test_log_len = 0;
-    test_log_buf[0] = '\0';
+    kg_test_log_capture();
+
     test_rec_len = 0;
     test_rec_buf[0] = '\0';
 
-    kg_memzero(&test_log, sizeof(kg_log_t));
-    test_log_file.fd = kg_stderr;
-    test_log.file = &test_log_file;
-    test_log.log_level = KG_LOG_DEBUG;
-    test_log.writer = test_log_writer;
-
-    kg_use_stderr = 0;
     kg_dump_config = 0;
 
-    t->pool = kg_create_pool(KG_CYCLE_POOL_SIZE, &test_log);
-    if (t->pool == NULL) {
-        return -1;
-    }
-
-    cycle = kg_pcalloc(t->pool, sizeof(kg_cycle_t));
+    cycle = kg_test_cycle_create(&kg_test_log, t->dir);
     if (cycle == NULL) {
         return -1;
     }
 
-    cycle->pool = t->pool;
-    cycle->log = &test_log;
+    t->pool = cycle->pool;
     kg_cycle = cycle;
-
-    len = strlen(t->dir);
-    cycle->conf_prefix.data = kg_pnalloc(t->pool, len + 2);
-    if (cycle->conf_prefix.data == NULL) {
-        return -1;
-    }
-
-    kg_memcpy(cycle->conf_prefix.data, t->dir, len);
-    cycle->conf_prefix.data[len++] = '/';
-    cycle->conf_prefix.data[len] = '\0';
-    cycle->conf_prefix.len = len;
-    cycle->prefix = cycle->conf_prefix;
-
-    if (kg_array_init(&cycle->config_dump, t->pool, 1,
-                      sizeof(kg_conf_dump_t))
-        != KG_OK)
-    {
-        return -1;
-    }
-
-    cycle->conf_ctx = kg_pcalloc(t->pool, kg_max_module * sizeof(void *));
-    if (cycle->conf_ctx == NULL) {
-        return -1;
-    }
-
-    if (kg_cycle_modules(cycle) != KG_OK) {
-        return -1;
-    }
 
     /* the modules of the real "cluster" and "route" blocks are left out */
 
@@ -476,18 +356,9 @@ test_setup(void **state)
 
     t->cycle = cycle;
 
-    t->conf.args = kg_array_create(t->pool, 10, sizeof(kg_str_t));
-    if (t->conf.args == NULL) {
+    if (kg_test_conf_init(&t->conf, cycle) != KG_OK) {
         return -1;
     }
-
-    t->conf.temp_pool = t->pool;
-    t->conf.ctx = cycle->conf_ctx;
-    t->conf.cycle = cycle;
-    t->conf.pool = t->pool;
-    t->conf.log = &test_log;
-    t->conf.module_type = KG_CORE_MODULE;
-    t->conf.cmd_type = KG_MAIN_CONF;
 
     test_module.index = KG_MODULE_UNSET_INDEX;
     test_module.name = "kg_test_yaml_module";
@@ -507,17 +378,12 @@ test_setup(void **state)
 static int
 test_teardown(void **state)
 {
-    char         path[PATH_MAX];
     test_ctx_t  *t = *state;
 
     kg_cycle = NULL;
     kg_destroy_pool(t->pool);
 
-    snprintf(path, sizeof(path), "%s/gw.yaml", t->dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/main.conf", t->dir);
-    unlink(path);
-    rmdir(t->dir);
+    kg_test_rmtree(t->dir);
 
     free(t);
 
@@ -607,8 +473,8 @@ test_conf_include_yaml_directive_error_line(void **state)
                          "      endpoint: reject.example:9092\n"),
                      KG_CONF_ERROR);
 
-    test_assert_logged("\"advertise\" directive is refused in %s:15",
-                       test_path(t, "gw.yaml"));
+    kg_test_assert_logged("\"advertise\" directive is refused in %s:15",
+                          kg_test_path(t->dir, "gw.yaml"));
 }
 
 
@@ -619,10 +485,10 @@ test_conf_include_yaml_missing_file(void **state)
     kg_str_t     file;
     char         missing[PATH_MAX];
 
-    snprintf(missing, sizeof(missing), "%s", test_path(t, "none.yaml"));
+    snprintf(missing, sizeof(missing), "%s", kg_test_path(t->dir, "none.yaml"));
 
-    test_write(t, "main.conf", "include_yaml none.yaml;\n",
-               sizeof("include_yaml none.yaml;\n") - 1);
+    kg_test_write(t->dir, "main.conf", "include_yaml none.yaml;\n",
+                  sizeof("include_yaml none.yaml;\n") - 1);
 
     file.len = strlen(t->dir) + sizeof("/main.conf") - 1;
     file.data = kg_pnalloc(t->pool, file.len + 1);
@@ -632,8 +498,9 @@ test_conf_include_yaml_missing_file(void **state)
 
     assert_ptr_equal(kg_conf_parse(&t->conf, &file), KG_CONF_ERROR);
 
-    test_assert_logged("open() \"%s\" failed (2: No such file or directory)"
-                       " in %s:1", missing, test_path(t, "main.conf"));
+    kg_test_assert_logged("open() \"%s\" failed (2: No such file or directory)"
+                          " in %s:1", missing,
+                          kg_test_path(t->dir, "main.conf"));
 }
 
 

@@ -20,6 +20,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+#include <kg_test_event.h>
+
 
 #define TEST_LOOP_LIMIT  200
 
@@ -46,8 +50,6 @@ typedef struct {
 
     kg_event_t          events[4];
     kg_connection_t     dummies[4];
-    kg_event_t          guard;
-    kg_uint_t           guard_fired;
 } test_ctx_t;
 
 
@@ -56,15 +58,12 @@ static test_ctx_t  t;
 
 static int setup(void **state);
 static int teardown(void **state);
-static kg_connection_t *wrap_fd(int fd);
 static void run_until(kg_uint_t *counter, kg_uint_t value);
 static void log_contains(const char *text, kg_uint_t expected);
 static void read_handler(kg_event_t *ev);
 static void write_handler(kg_event_t *ev);
 static void order_handler(kg_event_t *ev);
 static void posting_handler(kg_event_t *ev);
-static void guard_handler(kg_event_t *ev);
-static void noop_handler(kg_event_t *ev);
 static void accept_handler(kg_connection_t *c);
 static void idle_handler(kg_event_t *ev);
 static kg_listening_t *add_listening(void);
@@ -73,7 +72,7 @@ static kg_listening_t *add_listening(void);
 static void
 test_handle_read_event_fires_read_handler(void **state)
 {
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
     t.c->read->handler = read_handler;
 
     assert_int_equal(kg_handle_read_event(t.c->read, 0), KG_OK);
@@ -104,7 +103,7 @@ test_handle_read_event_fires_read_handler(void **state)
 static void
 test_unix_recv_reports_eof(void **state)
 {
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
     t.c->read->handler = read_handler;
 
     (void) close(t.fds[1]);
@@ -129,7 +128,7 @@ test_unix_send_stops_at_full_buffer(void **state)
     sndbuf = 4096;
     (void) setsockopt(t.fds[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(int));
 
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
     t.c->write->handler = write_handler;
 
     kg_memset(chunk, 'x', sizeof(chunk));
@@ -173,7 +172,7 @@ test_writev_chain_sends_all_bufs(void **state)
     kg_chain_t  *cl1, *cl2, *rest;
     u_char       sink[64];
 
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
 
     b1 = kg_create_temp_buf(t.pool, 8);
     b2 = kg_create_temp_buf(t.pool, 8);
@@ -239,7 +238,7 @@ test_post_event_runs_in_same_iteration(void **state)
         t.events[i].handler = order_handler;
     }
 
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
     t.c->read->handler = posting_handler;
 
     assert_int_equal(write(t.fds[1], "x", 1), 1);
@@ -417,7 +416,7 @@ test_event_connect_peer_completes(void **state)
     assert_non_null(pc.connection);
 
     if (rc == KG_AGAIN) {
-        pc.connection->read->handler = noop_handler;
+        pc.connection->read->handler = kg_test_noop_handler;
         pc.connection->write->handler = write_handler;
         run_until(&t.writes, 1);
     }
@@ -467,7 +466,7 @@ test_event_connect_test_reports_refused(void **state)
 
     assert_int_equal(rc, KG_AGAIN);
 
-    pc.connection->read->handler = noop_handler;
+    pc.connection->read->handler = kg_test_noop_handler;
     pc.connection->write->handler = write_handler;
     run_until(&t.writes, 1);
 
@@ -483,11 +482,11 @@ test_close_idle_connections_calls_idle_handler(void **state)
 {
     kg_connection_t  *busy;
 
-    t.c = wrap_fd(t.fds[0]);
+    t.c = kg_test_wrap_fd(t.cycle, t.fds[0]);
     t.c->read->handler = idle_handler;
     t.c->idle = 1;
 
-    busy = wrap_fd(t.fds[1]);
+    busy = kg_test_wrap_fd(t.cycle, t.fds[1]);
     busy->read->handler = idle_handler;
 
     kg_close_idle_connections(t.cycle);
@@ -544,19 +543,6 @@ posting_handler(kg_event_t *ev)
     /* posting twice does not run the handler twice */
 
     kg_post_event(&t.events[0], &kg_posted_events);
-}
-
-
-static void
-guard_handler(kg_event_t *ev)
-{
-    t.guard_fired = 1;
-}
-
-
-static void
-noop_handler(kg_event_t *ev)
-{
 }
 
 
@@ -627,84 +613,24 @@ add_listening(void)
 }
 
 
-static kg_connection_t *
-wrap_fd(int fd)
-{
-    kg_connection_t  *c;
-
-    c = kg_get_connection(fd, &t.log);
-    assert_non_null(c);
-
-    c->recv = kg_recv;
-    c->send = kg_send;
-    c->recv_chain = kg_recv_chain;
-    c->send_chain = kg_send_chain;
-    c->log_error = KG_ERROR_INFO;
-    c->read->log = &t.log;
-    c->write->log = &t.log;
-    c->pool = t.pool;
-
-    /* epoll reports both directions: every event needs a handler */
-
-    c->read->handler = noop_handler;
-    c->write->handler = noop_handler;
-
-    assert_int_equal(kg_add_conn(c), KG_OK);
-
-    return c;
-}
-
-
 /* turn the loop until the counter reaches the value, or fail after 2s */
 
 static void
 run_until(kg_uint_t *counter, kg_uint_t value)
 {
-    kg_uint_t  i;
-
-    t.guard.data = &t.dummies[3];
-    t.guard.log = &t.log;
-    t.guard.handler = guard_handler;
-    t.dummies[3].fd = (kg_socket_t) -1;
-    t.guard_fired = 0;
-
-    kg_add_timer(&t.guard, 2000);
-
-    for (i = 0; i < TEST_LOOP_LIMIT && *counter < value; i++) {
-        kg_process_events_and_timers(t.cycle);
-
-        if (t.guard_fired) {
-            break;
-        }
-    }
-
-    if (t.guard.timer_set) {
-        kg_del_timer(&t.guard);
-    }
-
-    assert_int_equal(*counter, value);
+    kg_test_run_until(t.cycle, counter, value, TEST_LOOP_LIMIT, 2000);
 }
 
 
 static void
 log_contains(const char *text, kg_uint_t expected)
 {
-    ssize_t    n;
     kg_uint_t  found;
-    char      *p, buf[16384];
 
-    n = pread(t.log_file.fd, buf, sizeof(buf) - 1, 0);
-    assert_true(n >= 0);
-    buf[n] = '\0';
-
-    found = 0;
-
-    for (p = strstr(buf, text); p; p = strstr(p + 1, text)) {
-        found++;
-    }
+    found = kg_test_log_count(&t.log, text);
 
     if (found != expected) {
-        print_error("log:\n%s\n", buf);
+        kg_test_log_print(&t.log);
     }
 
     assert_int_equal(found, expected);
@@ -714,72 +640,26 @@ log_contains(const char *text, kg_uint_t expected)
 static int
 setup(void **state)
 {
-    int               fd;
-    char             *dir;
-    kg_core_module_t  *events;
-
     kg_memzero(&t, sizeof(test_ctx_t));
 
     t.fds[0] = -1;
     t.fds[1] = -1;
 
-    dir = getenv("KG_TEST_BUILDDIR");
-    (void) snprintf(t.log_path, PATH_MAX, "%s/kg_event_test_log.XXXXXX",
-                    (dir && *dir) ? dir : ".");
-
-    fd = mkstemp(t.log_path);
-    if (fd == -1) {
-        return -1;
-    }
-
-    (void) unlink(t.log_path);
-
-    t.log_file.fd = fd;
-    t.log.file = &t.log_file;
-    t.log.log_level = KG_LOG_INFO;
-
-    t.pool = kg_create_pool(16384, &t.log);
-    if (t.pool == NULL) {
-        return -1;
-    }
-
-    t.cycle = kg_pcalloc(t.pool, sizeof(kg_cycle_t));
-    if (t.cycle == NULL) {
-        return -1;
-    }
-
-    t.cycle->pool = t.pool;
-    t.cycle->log = &t.log;
-    t.cycle->new_log = t.log;
-
-    kg_queue_init(&t.cycle->reusable_connections_queue);
-
-    if (kg_array_init(&t.cycle->listening, t.pool, 4, sizeof(kg_listening_t))
+    if (kg_test_log_open(&t.log, &t.log_file, t.log_path, "kg_event_test_log")
         != KG_OK)
     {
         return -1;
     }
 
-    if (kg_cycle_modules(t.cycle) != KG_OK) {
+    t.cycle = kg_test_cycle_create(&t.log, NULL);
+    if (t.cycle == NULL) {
         return -1;
     }
 
-    t.cycle->conf_ctx = kg_pcalloc(t.pool, kg_max_module * sizeof(void *));
-    if (t.cycle->conf_ctx == NULL) {
-        return -1;
-    }
+    t.pool = t.cycle->pool;
+    t.cycle->new_log = t.log;
 
-    kg_cycle = t.cycle;
-
-    /* no "events" block: the defaults (512 connections, epoll) */
-
-    events = kg_events_module.ctx;
-
-    if (events->init_conf(t.cycle, NULL) != KG_CONF_OK) {
-        return -1;
-    }
-
-    if (kg_event_core_module.init_process(t.cycle) != KG_OK) {
+    if (kg_test_events_init(t.cycle) != KG_OK) {
         return -1;
     }
 

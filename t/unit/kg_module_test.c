@@ -9,6 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+
 
 /*
  * The module loader: load_module through a configuration file, with the
@@ -16,7 +19,6 @@
  */
 
 
-#define TEST_LOG_SIZE       65536
 #define TEST_MODULE_TYPE    0x54534554  /* "TEST" */
 
 
@@ -35,8 +37,6 @@ typedef struct {
 
 
 static void *test_create_conf(kg_cycle_t *cycle);
-static void test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf,
-    size_t len);
 
 
 static kg_command_t  test_commands[] = {
@@ -80,10 +80,6 @@ static kg_module_t  test_kind_modules[3] = {
 };
 
 
-static u_char          test_log_buf[TEST_LOG_SIZE];
-static size_t          test_log_len;
-static kg_open_file_t  test_log_file;
-static kg_log_t        test_log;
 
 
 static void *
@@ -102,66 +98,7 @@ test_create_conf(kg_cycle_t *cycle)
 }
 
 
-static void
-test_log_writer(kg_log_t *log, kg_uint_t level, u_char *buf, size_t len)
-{
-    if (len > TEST_LOG_SIZE - 1 - test_log_len) {
-        len = TEST_LOG_SIZE - 1 - test_log_len;
-    }
-
-    memcpy(test_log_buf + test_log_len, buf, len);
-    test_log_len += len;
-    test_log_buf[test_log_len] = '\0';
-}
-
-
-static void
-test_assert_logged(const char *fmt, ...)
-{
-    char     line[4000], want[4100];
-    va_list  args;
-
-    va_start(args, fmt);
-    vsnprintf(line, sizeof(line), fmt, args);
-    va_end(args);
-
-    snprintf(want, sizeof(want), ": %s\n", line);
-
-    if (strstr((char *) test_log_buf, want) == NULL) {
-        print_error("expected log line \"%s\", the log has:\n%s\n",
-                    line, test_log_buf);
-        fail();
-    }
-}
-
-
 /* for messages with a system-dependent reason in the middle */
-
-static void
-test_assert_logged_around(const char *head, const char *tail)
-{
-    char  *p, *nl;
-
-    p = strstr((char *) test_log_buf, head);
-
-    if (p == NULL) {
-        print_error("expected log line starting \"%s\", the log has:\n%s\n",
-                    head, test_log_buf);
-        fail();
-    }
-
-    nl = strchr(p, '\n');
-    assert_non_null(nl);
-
-    if ((size_t) (nl - p) < strlen(tail)
-        || strncmp(nl - strlen(tail), tail, strlen(tail)) != 0)
-    {
-        print_error("expected log line ending \"%s\", the log has:\n%s\n",
-                    tail, test_log_buf);
-        fail();
-    }
-}
-
 
 static char *
 test_so(test_ctx_t *t, const char *name)
@@ -205,81 +142,22 @@ test_write_conf(test_ctx_t *t, const char *fmt, ...)
 static kg_cycle_t *
 test_cycle_create(test_ctx_t *t, kg_cycle_t *old_cycle)
 {
-    void              *rv;
-    size_t             len;
-    kg_uint_t          i;
-    kg_pool_t         *pool;
-    kg_cycle_t        *cycle;
-    kg_core_module_t  *module;
+    kg_cycle_t  *cycle;
 
-    pool = kg_create_pool(KG_CYCLE_POOL_SIZE, &test_log);
-    assert_non_null(pool);
-
-    cycle = kg_pcalloc(pool, sizeof(kg_cycle_t));
+    cycle = kg_test_cycle_create(&kg_test_log, t->dir);
     assert_non_null(cycle);
 
-    cycle->pool = pool;
-    cycle->log = &test_log;
     cycle->old_cycle = old_cycle;
 
-    len = strlen(t->dir);
-    cycle->conf_prefix.data = kg_pnalloc(pool, len + 2);
-    assert_non_null(cycle->conf_prefix.data);
-
-    kg_memcpy(cycle->conf_prefix.data, t->dir, len);
-    cycle->conf_prefix.data[len++] = '/';
-    cycle->conf_prefix.data[len] = '\0';
-    cycle->conf_prefix.len = len;
-    cycle->prefix = cycle->conf_prefix;
-
-    assert_int_equal(kg_array_init(&cycle->config_dump, pool, 1,
-                                   sizeof(kg_conf_dump_t)), KG_OK);
-    assert_int_equal(kg_list_init(&cycle->open_files, pool, 4,
-                                  sizeof(kg_open_file_t)), KG_OK);
-    assert_int_equal(kg_list_init(&cycle->shared_memory, pool, 1,
-                                  sizeof(kg_shm_zone_t)), KG_OK);
-    assert_int_equal(kg_array_init(&cycle->listening, pool, 1,
-                                   sizeof(kg_listening_t)), KG_OK);
-
-    cycle->conf_ctx = kg_pcalloc(pool, kg_max_module * sizeof(void *));
-    assert_non_null(cycle->conf_ctx);
-
-    assert_int_equal(kg_cycle_modules(cycle), KG_OK);
-
-    for (i = 0; cycle->modules[i]; i++) {
-        if (cycle->modules[i]->type != KG_CORE_MODULE) {
-            continue;
-        }
-
-        module = cycle->modules[i]->ctx;
-
-        if (module->create_conf) {
-            rv = module->create_conf(cycle);
-            assert_non_null(rv);
-
-            cycle->conf_ctx[cycle->modules[i]->index] = rv;
-        }
-    }
-
-    kg_memzero(&t->conf, sizeof(kg_conf_t));
-
-    t->conf.args = kg_array_create(pool, 10, sizeof(kg_str_t));
-    assert_non_null(t->conf.args);
-
-    t->conf.temp_pool = pool;
-    t->conf.ctx = cycle->conf_ctx;
-    t->conf.cycle = cycle;
-    t->conf.pool = pool;
-    t->conf.log = &test_log;
-    t->conf.module_type = KG_CORE_MODULE;
-    t->conf.cmd_type = KG_MAIN_CONF;
+    assert_int_equal(kg_test_cycle_create_conf(cycle), KG_OK);
+    assert_int_equal(kg_test_conf_init(&t->conf, cycle), KG_OK);
 
     assert_int_equal(kg_add_module(&t->conf, &test_module_ctx.name,
                                    &test_module, NULL),
                      KG_OK);
 
     t->cycle = cycle;
-    t->pool = pool;
+    t->pool = cycle->pool;
 
     return cycle;
 }
@@ -333,26 +211,12 @@ test_setup(void **state)
 
     snprintf(t->so_dir, sizeof(t->so_dir), "%s/t/unit/modules", builddir);
 
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit", builddir);
-    (void) mkdir(t->dir, 0755);
-
-    snprintf(t->dir, sizeof(t->dir), "%s/t/unit/module.XXXXXX", builddir);
-
-    if (mkdtemp(t->dir) == NULL) {
+    if (kg_test_mkdtemp(t->dir, sizeof(t->dir), "module") != KG_OK) {
         free(t);
         return -1;
     }
 
-    test_log_len = 0;
-    test_log_buf[0] = '\0';
-
-    kg_memzero(&test_log, sizeof(kg_log_t));
-    test_log_file.fd = kg_stderr;
-    test_log.file = &test_log_file;
-    test_log.log_level = KG_LOG_DEBUG;
-    test_log.writer = test_log_writer;
-
-    kg_use_stderr = 0;
+    kg_test_log_capture();
 
     test_module.index = KG_MODULE_UNSET_INDEX;
     test_module.name = "kg_test_module";
@@ -366,7 +230,6 @@ test_setup(void **state)
 static int
 test_teardown(void **state)
 {
-    char         path[PATH_MAX];
     test_ctx_t  *t = *state;
 
     if (t->pool) {
@@ -375,13 +238,7 @@ test_teardown(void **state)
 
     kg_cycle = NULL;
 
-    snprintf(path, sizeof(path), "%s/main.conf", t->dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/kgate.pid", t->dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/error.log", t->dir);
-    unlink(path);
-    rmdir(t->dir);
+    kg_test_rmtree(t->dir);
 
     free(t);
 
@@ -431,8 +288,8 @@ test_load_module_version_mismatch(void **state)
 
     assert_ptr_equal(test_parse(t), KG_CONF_ERROR);
 
-    test_assert_logged("module \"%s\" version 999 instead of 1000 in %s:2",
-                       so, test_conf_path(t));
+    kg_test_assert_logged("module \"%s\" version 999 instead of 1000 in %s:2",
+                          so, test_conf_path(t));
 }
 
 
@@ -449,8 +306,8 @@ test_load_module_abi_mismatch(void **state)
 
     assert_ptr_equal(test_parse(t), KG_CONF_ERROR);
 
-    test_assert_logged("module \"%s\" is not binary compatible in %s:1",
-                       so, test_conf_path(t));
+    kg_test_assert_logged("module \"%s\" is not binary compatible in %s:1",
+                          so, test_conf_path(t));
 }
 
 
@@ -471,7 +328,7 @@ test_load_module_no_symbol(void **state)
              ": dlsym() \"kg_modules\" failed in \"%s\" (", so);
     snprintf(tail, sizeof(tail), ") in %s:1", test_conf_path(t));
 
-    test_assert_logged_around(head, tail);
+    kg_test_assert_logged_around(head, tail);
 }
 
 
@@ -491,7 +348,7 @@ test_load_module_missing_file(void **state)
              ": dlopen() \"%s/modules/missing.so\" failed (", t->dir);
     snprintf(tail, sizeof(tail), ") in %s:1", test_conf_path(t));
 
-    test_assert_logged_around(head, tail);
+    kg_test_assert_logged_around(head, tail);
 }
 
 
@@ -507,8 +364,8 @@ test_load_module_too_late(void **state)
 
     assert_ptr_equal(test_parse(t), KG_CONF_ERROR);
 
-    test_assert_logged("\"load_module\" directive is specified too late"
-                       " in %s:2", test_conf_path(t));
+    kg_test_assert_logged("\"load_module\" directive is specified too late"
+                          " in %s:2", test_conf_path(t));
 }
 
 
@@ -524,8 +381,8 @@ test_load_module_already_loaded(void **state)
 
     assert_ptr_equal(test_parse(t), KG_CONF_ERROR);
 
-    test_assert_logged("module \"good_module\" is already loaded in %s:2",
-                       test_conf_path(t));
+    kg_test_assert_logged("module \"good_module\" is already loaded in %s:2",
+                          test_conf_path(t));
 }
 
 
@@ -682,8 +539,8 @@ test_init_cycle_load_module_and_reload(void **state)
 
     kg_memzero(&init_cycle, sizeof(kg_cycle_t));
 
-    init_cycle.log = &test_log;
-    init_cycle.pool = kg_create_pool(1024, &test_log);
+    init_cycle.log = &kg_test_log;
+    init_cycle.pool = kg_create_pool(1024, &kg_test_log);
     assert_non_null(init_cycle.pool);
 
     len = strlen(t->dir);

@@ -20,6 +20,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+#include <kg_test_event.h>
+
 
 #define TEST_LOOP_LIMIT  200
 
@@ -64,11 +68,9 @@ static void make_leaf(test_pki_t *p, test_pki_t *issuer, const char *cn,
 static void write_pem(test_pki_t *p, const char *name);
 static void free_pki(test_pki_t *p);
 static void setup_contexts(test_pki_t *trusted, kg_uint_t client_cert);
-static kg_connection_t *wrap_fd(int fd);
 static void handshake(const char *host);
 static void server_done(kg_connection_t *c);
 static void client_done(kg_connection_t *c);
-static void noop_handler(kg_event_t *ev);
 static kg_int_t servername(kg_connection_t *c, kg_str_t *name, void *data);
 static void log_contains(const char *text);
 
@@ -271,8 +273,8 @@ handshake(const char *host)
     kg_str_t   name;
     kg_uint_t  i;
 
-    t.server = wrap_fd(t.fds[0]);
-    t.client = wrap_fd(t.fds[1]);
+    t.server = kg_test_wrap_fd(t.cycle, t.fds[0]);
+    t.client = kg_test_wrap_fd(t.cycle, t.fds[1]);
 
     assert_int_equal(kg_ssl_create_connection(&t.server_ssl, t.server, 0),
                      KG_OK);
@@ -316,8 +318,8 @@ server_done(kg_connection_t *c)
     t.server_rc = c->ssl->handshaked ? KG_OK : KG_ERROR;
     t.done++;
 
-    c->read->handler = noop_handler;
-    c->write->handler = noop_handler;
+    c->read->handler = kg_test_noop_handler;
+    c->write->handler = kg_test_noop_handler;
 }
 
 
@@ -327,8 +329,8 @@ client_done(kg_connection_t *c)
     t.client_rc = c->ssl->handshaked ? KG_OK : KG_ERROR;
     t.done++;
 
-    c->read->handler = noop_handler;
-    c->write->handler = noop_handler;
+    c->read->handler = kg_test_noop_handler;
+    c->write->handler = kg_test_noop_handler;
 }
 
 
@@ -348,48 +350,11 @@ servername(kg_connection_t *c, kg_str_t *name, void *data)
 
 
 static void
-noop_handler(kg_event_t *ev)
-{
-}
-
-
-static kg_connection_t *
-wrap_fd(int fd)
-{
-    kg_connection_t  *c;
-
-    c = kg_get_connection(fd, &t.log);
-    assert_non_null(c);
-
-    c->recv = kg_recv;
-    c->send = kg_send;
-    c->recv_chain = kg_recv_chain;
-    c->send_chain = kg_send_chain;
-    c->log_error = KG_ERROR_INFO;
-    c->read->log = &t.log;
-    c->write->log = &t.log;
-    c->read->handler = noop_handler;
-    c->write->handler = noop_handler;
-    c->pool = t.pool;
-
-    assert_int_equal(kg_add_conn(c), KG_OK);
-
-    return c;
-}
-
-
-static void
 log_contains(const char *text)
 {
-    ssize_t  n;
-    char     buf[16384];
-
-    n = pread(t.log_file.fd, buf, sizeof(buf) - 1, 0);
-    assert_true(n >= 0);
-    buf[n] = '\0';
-
-    if (strstr(buf, text) == NULL) {
-        print_error("\"%s\" not in the log:\n%s\n", text, buf);
+    if (kg_test_log_count(&t.log, text) == 0) {
+        print_error("\"%s\" not in the log:\n", text);
+        kg_test_log_print(&t.log);
         fail();
     }
 }
@@ -561,70 +526,27 @@ group_teardown(void **state)
 static int
 setup(void **state)
 {
-    int                fd;
-    char              *dir;
-    kg_core_module_t  *events;
-
     kg_memzero(&t, sizeof(test_ctx_t));
 
     t.fds[0] = -1;
     t.fds[1] = -1;
 
-    dir = getenv("KG_TEST_BUILDDIR");
-    (void) snprintf(t.log_path, PATH_MAX, "%s/kg_openssl_test_log.XXXXXX",
-                    (dir && *dir) ? dir : ".");
-
-    fd = mkstemp(t.log_path);
-    if (fd == -1) {
-        return -1;
-    }
-
-    (void) unlink(t.log_path);
-
-    t.log_file.fd = fd;
-    t.log.file = &t.log_file;
-    t.log.log_level = KG_LOG_INFO;
-
-    t.pool = kg_create_pool(16384, &t.log);
-    if (t.pool == NULL) {
-        return -1;
-    }
-
-    t.cycle = kg_pcalloc(t.pool, sizeof(kg_cycle_t));
-    if (t.cycle == NULL) {
-        return -1;
-    }
-
-    t.cycle->pool = t.pool;
-    t.cycle->log = &t.log;
-    t.cycle->new_log = t.log;
-
-    kg_queue_init(&t.cycle->reusable_connections_queue);
-
-    if (kg_array_init(&t.cycle->listening, t.pool, 4, sizeof(kg_listening_t))
+    if (kg_test_log_open(&t.log, &t.log_file, t.log_path,
+                         "kg_openssl_test_log")
         != KG_OK)
     {
         return -1;
     }
 
-    if (kg_cycle_modules(t.cycle) != KG_OK) {
+    t.cycle = kg_test_cycle_create(&t.log, NULL);
+    if (t.cycle == NULL) {
         return -1;
     }
 
-    t.cycle->conf_ctx = kg_pcalloc(t.pool, kg_max_module * sizeof(void *));
-    if (t.cycle->conf_ctx == NULL) {
-        return -1;
-    }
+    t.pool = t.cycle->pool;
+    t.cycle->new_log = t.log;
 
-    kg_cycle = t.cycle;
-
-    events = kg_events_module.ctx;
-
-    if (events->init_conf(t.cycle, NULL) != KG_CONF_OK) {
-        return -1;
-    }
-
-    if (kg_event_core_module.init_process(t.cycle) != KG_OK) {
+    if (kg_test_events_init(t.cycle) != KG_OK) {
         return -1;
     }
 

@@ -19,6 +19,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+#include <kg_test_event.h>
+
 
 #define TEST_LOOP_LIMIT   400
 #define TEST_PORT         9092
@@ -46,10 +50,6 @@ typedef struct {
     kg_resolver_ctx_t  *last;
     kg_resolver_ctx_t  *again;
     kg_int_t            again_rc;
-
-    kg_event_t          guard;
-    kg_connection_t     dummy;
-    kg_uint_t           guard_fired;
 } test_ctx_t;
 
 
@@ -60,13 +60,10 @@ static int setup(void **state);
 static int teardown(void **state);
 static void dns_start(kg_uint_t mode);
 static void dns_read_handler(kg_event_t *rev);
-static void dns_noop_handler(kg_event_t *ev);
 static kg_resolver_ctx_t *ctx_create(kg_pool_t *pool, char *name);
 static void ctx_handler(kg_resolver_ctx_t *ctx);
 static void again_handler(kg_resolver_ctx_t *ctx);
 static void run_until(kg_uint_t *counter, kg_uint_t value);
-static void run_for(kg_msec_t ms);
-static void guard_handler(kg_event_t *ev);
 static kg_uint_t log_count(const char *text);
 
 
@@ -105,7 +102,7 @@ test_resolve_name_ip_literal_is_sync(void **state)
 
     /* answered without a query, the handler never runs */
 
-    run_for(50);
+    kg_test_run_for(t.cycle, 50);
 
     assert_int_equal(t.queries, 0);
     assert_int_equal(t.handled, 0);
@@ -129,7 +126,7 @@ test_resolve_name_localhost_from_hosts(void **state)
     /* either contract holds: answered now and no handler, or later */
 
     if (rc == KG_OK) {
-        run_for(50);
+        kg_test_run_for(t.cycle, 50);
         assert_int_equal(t.handled, 0);
 
     } else {
@@ -181,7 +178,7 @@ test_resolve_name_invalid_fails_without_query(void **state)
 
     assert_int_equal(kg_resolve_name(ctx), KG_ERROR);
 
-    run_for(50);
+    kg_test_run_for(t.cycle, 50);
 
     assert_int_equal(t.queries, 0);
     assert_int_equal(t.handled, 0);
@@ -223,7 +220,7 @@ test_resolve_name_nxdomain_is_cached(void **state)
     assert_int_equal(kg_resolve_name(ctx), KG_ERROR);
     assert_string_equal(ctx->err, "Domain name not found");
 
-    run_for(50);
+    kg_test_run_for(t.cycle, 50);
 
     assert_int_equal(t.queries, queries);
     assert_int_equal(t.handled, 1);
@@ -289,7 +286,7 @@ test_resolve_cancel_handler_never_runs(void **state)
 
     /* past the timeout of the cancelled one: still nothing for it */
 
-    run_for(200);
+    kg_test_run_for(t.cycle, 200);
 
     assert_int_equal(t.handled, 1);
     assert_int_equal(ctx->state, KG_ERROR);
@@ -386,7 +383,7 @@ test_resolve_name_cache_hit(void **state)
     assert_int_equal(kg_inet_get_port(ctx->addrs[0].sockaddr), 9093);
     assert_int_equal(kg_inet_get_port(ctx->addrs[1].sockaddr), 9093);
 
-    run_for(50);
+    kg_test_run_for(t.cycle, 50);
 
     assert_int_equal(t.queries, queries);
     assert_int_equal(t.handled, 1);
@@ -530,7 +527,7 @@ dns_start(kg_uint_t mode)
 
     t.dns->read->handler = dns_read_handler;
     t.dns->read->log = &t.log;
-    t.dns->write->handler = dns_noop_handler;
+    t.dns->write->handler = kg_test_noop_handler;
     t.dns->write->log = &t.log;
 
     assert_int_equal(kg_add_event(t.dns->read, KG_READ_EVENT, KG_LEVEL_EVENT),
@@ -632,12 +629,6 @@ dns_read_handler(kg_event_t *rev)
 }
 
 
-static void
-dns_noop_handler(kg_event_t *ev)
-{
-}
-
-
 static kg_resolver_ctx_t *
 ctx_create(kg_pool_t *pool, char *name)
 {
@@ -683,143 +674,38 @@ again_handler(kg_resolver_ctx_t *ctx)
 static void
 run_until(kg_uint_t *counter, kg_uint_t value)
 {
-    kg_uint_t  i;
-
-    t.guard.data = &t.dummy;
-    t.guard.log = &t.log;
-    t.guard.handler = guard_handler;
-    t.guard_fired = 0;
-
-    kg_add_timer(&t.guard, 3000);
-
-    for (i = 0; i < TEST_LOOP_LIMIT && *counter < value; i++) {
-        kg_process_events_and_timers(t.cycle);
-
-        if (t.guard_fired) {
-            break;
-        }
-    }
-
-    if (t.guard.timer_set) {
-        kg_del_timer(&t.guard);
-    }
-
-    assert_int_equal(*counter, value);
-}
-
-
-/* turn the loop for a while: what should not happen has its chance */
-
-static void
-run_for(kg_msec_t ms)
-{
-    t.guard.data = &t.dummy;
-    t.guard.log = &t.log;
-    t.guard.handler = guard_handler;
-    t.guard_fired = 0;
-
-    kg_add_timer(&t.guard, ms);
-
-    while (!t.guard_fired) {
-        kg_process_events_and_timers(t.cycle);
-    }
-}
-
-
-static void
-guard_handler(kg_event_t *ev)
-{
-    t.guard_fired = 1;
+    kg_test_run_until(t.cycle, counter, value, TEST_LOOP_LIMIT, 3000);
 }
 
 
 static kg_uint_t
 log_count(const char *text)
 {
-    ssize_t    n;
-    kg_uint_t  found;
-    char      *p, buf[16384];
-
-    n = pread(t.log_file.fd, buf, sizeof(buf) - 1, 0);
-    assert_true(n >= 0);
-    buf[n] = '\0';
-
-    found = 0;
-
-    for (p = strstr(buf, text); p; p = strstr(p + 1, text)) {
-        found++;
-    }
-
-    return found;
+    return kg_test_log_count(&t.log, text);
 }
 
 
 static int
 setup(void **state)
 {
-    int                fd;
-    char              *dir;
-    kg_core_module_t  *events;
-
     kg_memzero(&t, sizeof(test_ctx_t));
 
-    t.dummy.fd = (kg_socket_t) -1;
-
-    dir = getenv("KG_TEST_BUILDDIR");
-    (void) snprintf(t.log_path, PATH_MAX, "%s/kg_resolver_test_log.XXXXXX",
-                    (dir && *dir) ? dir : ".");
-
-    fd = mkstemp(t.log_path);
-    if (fd == -1) {
-        return -1;
-    }
-
-    (void) unlink(t.log_path);
-
-    t.log_file.fd = fd;
-    t.log.file = &t.log_file;
-    t.log.log_level = KG_LOG_INFO;
-
-    t.pool = kg_create_pool(16384, &t.log);
-    if (t.pool == NULL) {
-        return -1;
-    }
-
-    t.cycle = kg_pcalloc(t.pool, sizeof(kg_cycle_t));
-    if (t.cycle == NULL) {
-        return -1;
-    }
-
-    t.cycle->pool = t.pool;
-    t.cycle->log = &t.log;
-    t.cycle->new_log = t.log;
-
-    kg_queue_init(&t.cycle->reusable_connections_queue);
-
-    if (kg_array_init(&t.cycle->listening, t.pool, 4, sizeof(kg_listening_t))
+    if (kg_test_log_open(&t.log, &t.log_file, t.log_path,
+                         "kg_resolver_test_log")
         != KG_OK)
     {
         return -1;
     }
 
-    if (kg_cycle_modules(t.cycle) != KG_OK) {
+    t.cycle = kg_test_cycle_create(&t.log, NULL);
+    if (t.cycle == NULL) {
         return -1;
     }
 
-    t.cycle->conf_ctx = kg_pcalloc(t.pool, kg_max_module * sizeof(void *));
-    if (t.cycle->conf_ctx == NULL) {
-        return -1;
-    }
+    t.pool = t.cycle->pool;
+    t.cycle->new_log = t.log;
 
-    kg_cycle = t.cycle;
-
-    events = kg_events_module.ctx;
-
-    if (events->init_conf(t.cycle, NULL) != KG_CONF_OK) {
-        return -1;
-    }
-
-    if (kg_event_core_module.init_process(t.cycle) != KG_OK) {
+    if (kg_test_events_init(t.cycle) != KG_OK) {
         return -1;
     }
 

@@ -19,6 +19,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <kg_test_log.h>
+#include <kg_test_cycle.h>
+
 
 typedef struct {
     kg_pool_t                   *pool;
@@ -37,7 +40,6 @@ static test_ctx_t  t;
 
 static int setup(void **state);
 static int teardown(void **state);
-static void temp_name(char *buf, const char *name);
 static void parse(const char *text);
 static kg_stream_core_main_conf_t *core_main_conf(void);
 static kg_stream_proxy_srv_conf_t *proxy_srv_conf(kg_uint_t n);
@@ -306,58 +308,22 @@ test_stream_block_rejects_duplicate_block(void **state)
 static int
 setup(void **state)
 {
-    int  fd;
-
     kg_memzero(&t, sizeof(test_ctx_t));
 
-    temp_name(t.log_path, "kg_stream_test_log");
-
-    fd = mkstemp(t.log_path);
-    if (fd == -1) {
+    if (kg_test_log_open(&t.log, &t.log_file, t.log_path,
+                         "kg_stream_test_log")
+        != KG_OK)
+    {
         return -1;
     }
 
-    t.log_file.fd = fd;
-    t.log.file = &t.log_file;
-    t.log.log_level = KG_LOG_INFO;
-
-    t.pool = kg_create_pool(16384, &t.log);
-    if (t.pool == NULL) {
-        return -1;
-    }
-
-    t.cycle = kg_pcalloc(t.pool, sizeof(kg_cycle_t));
+    t.cycle = kg_test_cycle_create(&t.log, NULL);
     if (t.cycle == NULL) {
         return -1;
     }
 
-    t.cycle->pool = t.pool;
-    t.cycle->log = &t.log;
+    t.pool = t.cycle->pool;
     t.cycle->new_log = t.log;
-
-    if (kg_array_init(&t.cycle->listening, t.pool, 4, sizeof(kg_listening_t))
-        != KG_OK)
-    {
-        return -1;
-    }
-
-    /* debug builds keep every file read for "kgate -T" */
-
-    if (kg_array_init(&t.cycle->config_dump, t.pool, 1,
-                      sizeof(kg_conf_dump_t))
-        != KG_OK)
-    {
-        return -1;
-    }
-
-    if (kg_cycle_modules(t.cycle) != KG_OK) {
-        return -1;
-    }
-
-    t.cycle->conf_ctx = kg_pcalloc(t.pool, kg_max_module * sizeof(void *));
-    if (t.cycle->conf_ctx == NULL) {
-        return -1;
-    }
 
     return 0;
 }
@@ -374,30 +340,11 @@ teardown(void **state)
         (void) close(t.log_file.fd);
     }
 
-    (void) unlink(t.log_path);
-
     if (t.conf_path[0]) {
         (void) unlink(t.conf_path);
     }
 
     return 0;
-}
-
-
-/* temporary files go to the build directory the test runner names */
-
-static void
-temp_name(char *buf, const char *name)
-{
-    char  *dir;
-
-    dir = getenv("KG_TEST_BUILDDIR");
-
-    if (dir == NULL || *dir == '\0') {
-        dir = ".";
-    }
-
-    (void) snprintf(buf, PATH_MAX, "%s/%s.XXXXXX", dir, name);
 }
 
 
@@ -409,7 +356,7 @@ parse(const char *text)
     kg_str_t   file;
     kg_conf_t  conf;
 
-    temp_name(t.conf_path, "kg_stream_test_conf");
+    kg_test_temp_name(t.conf_path, "kg_stream_test_conf");
 
     fd = mkstemp(t.conf_path);
     assert_true(fd != -1);
@@ -417,20 +364,10 @@ parse(const char *text)
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
     (void) close(fd);
 
-    kg_memzero(&conf, sizeof(kg_conf_t));
-
-    conf.args = kg_array_create(t.pool, 10, sizeof(kg_str_t));
-    assert_non_null(conf.args);
+    assert_int_equal(kg_test_conf_init(&conf, t.cycle), KG_OK);
 
     conf.temp_pool = kg_create_pool(16384, &t.log);
     assert_non_null(conf.temp_pool);
-
-    conf.ctx = t.cycle->conf_ctx;
-    conf.cycle = t.cycle;
-    conf.pool = t.pool;
-    conf.log = &t.log;
-    conf.module_type = KG_CORE_MODULE;
-    conf.cmd_type = KG_MAIN_CONF;
 
     file.data = (u_char *) t.conf_path;
     file.len = strlen(t.conf_path);

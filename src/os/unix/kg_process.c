@@ -9,6 +9,8 @@
 #include <kg_channel.h>
 
 
+static kg_int_t kg_spawn_channel(kg_cycle_t *cycle, kg_socket_t *channel,
+    char *name);
 static void kg_execute_proc(kg_cycle_t *cycle, void *data);
 static void kg_signal_handler(int signo, siginfo_t *siginfo, void *ucontext);
 static void kg_process_get_status(void);
@@ -78,9 +80,8 @@ kg_pid_t
 kg_spawn_process(kg_cycle_t *cycle, kg_spawn_proc_pt proc, void *data,
     char *name, kg_int_t respawn)
 {
-    u_long     on;
-    kg_pid_t   pid;
-    kg_int_t   s;
+    kg_pid_t  pid;
+    kg_int_t  s;
 
     if (respawn >= 0) {
         s = respawn;
@@ -103,71 +104,9 @@ kg_spawn_process(kg_cycle_t *cycle, kg_spawn_proc_pt proc, void *data,
 
     if (respawn != KG_PROCESS_DETACHED) {
 
-        if (socketpair(AF_UNIX, SOCK_STREAM, 0, kg_processes[s].channel) == -1)
+        if (kg_spawn_channel(cycle, kg_processes[s].channel, name)
+            != KG_OK)
         {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         "socketpair() failed while spawning \"%s\"", name);
-            return KG_INVALID_PID;
-        }
-
-        kg_log_debug2(KG_LOG_DEBUG_CORE, cycle->log, 0,
-                      "channel %d:%d",
-                      kg_processes[s].channel[0],
-                      kg_processes[s].channel[1]);
-
-        if (kg_nonblocking(kg_processes[s].channel[0]) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         kg_nonblocking_n " failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
-            return KG_INVALID_PID;
-        }
-
-        if (kg_nonblocking(kg_processes[s].channel[1]) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         kg_nonblocking_n " failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
-            return KG_INVALID_PID;
-        }
-
-        /*
-         * the master learns through SIGIO that a worker went away,
-         * which paces the termination cycle
-         */
-
-        on = 1;
-        if (ioctl(kg_processes[s].channel[0], FIOASYNC, &on) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         "ioctl(FIOASYNC) failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
-            return KG_INVALID_PID;
-        }
-
-        if (fcntl(kg_processes[s].channel[0], F_SETOWN, kg_pid) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         "fcntl(F_SETOWN) failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
-            return KG_INVALID_PID;
-        }
-
-        /* a new binary must not inherit the channels */
-
-        if (fcntl(kg_processes[s].channel[0], F_SETFD, FD_CLOEXEC) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         "fcntl(FD_CLOEXEC) failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
-            return KG_INVALID_PID;
-        }
-
-        if (fcntl(kg_processes[s].channel[1], F_SETFD, FD_CLOEXEC) == -1) {
-            kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
-                         "fcntl(FD_CLOEXEC) failed while spawning \"%s\"",
-                         name);
-            kg_close_channel(kg_processes[s].channel, cycle->log);
             return KG_INVALID_PID;
         }
 
@@ -255,6 +194,68 @@ kg_spawn_process(kg_cycle_t *cycle, kg_spawn_proc_pt proc, void *data,
     }
 
     return pid;
+}
+
+
+/* the master's end is channel[0], the worker's channel[1] */
+
+static kg_int_t
+kg_spawn_channel(kg_cycle_t *cycle, kg_socket_t *channel, char *name)
+{
+    u_long       on;
+    const char  *call;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, channel) == -1) {
+        kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
+                     "socketpair() failed while spawning \"%s\"", name);
+        return KG_ERROR;
+    }
+
+    kg_log_debug2(KG_LOG_DEBUG_CORE, cycle->log, 0,
+                  "channel %d:%d", channel[0], channel[1]);
+
+    if (kg_nonblocking(channel[0]) == -1
+        || kg_nonblocking(channel[1]) == -1)
+    {
+        call = kg_nonblocking_n;
+        goto failed;
+    }
+
+    /*
+     * the master learns through SIGIO that a worker went away,
+     * which paces the termination cycle
+     */
+
+    on = 1;
+    if (ioctl(channel[0], FIOASYNC, &on) == -1) {
+        call = "ioctl(FIOASYNC)";
+        goto failed;
+    }
+
+    if (fcntl(channel[0], F_SETOWN, kg_pid) == -1) {
+        call = "fcntl(F_SETOWN)";
+        goto failed;
+    }
+
+    /* a new binary must not inherit the channels */
+
+    if (fcntl(channel[0], F_SETFD, FD_CLOEXEC) == -1
+        || fcntl(channel[1], F_SETFD, FD_CLOEXEC) == -1)
+    {
+        call = "fcntl(FD_CLOEXEC)";
+        goto failed;
+    }
+
+    return KG_OK;
+
+failed:
+
+    kg_log_error(KG_LOG_ALERT, cycle->log, kg_errno,
+                 "%s failed while spawning \"%s\"", call, name);
+
+    kg_close_channel(channel, cycle->log);
+
+    return KG_ERROR;
 }
 
 

@@ -19,62 +19,15 @@ and broker.version.fallback=0.9.0.1 (Kafka 0.9 has no ApiVersions request);
 "auto" lets librdkafka ask the broker (newer brokers, librdkafka's mock).
 """
 
-import argparse
-import json
-import sys
 import time
 
 from confluent_kafka import (Consumer, KafkaError, KafkaException, Producer,
                              TopicPartition, OFFSET_BEGINNING)
 
-PREFIX = b'kg'
-SEQLEN = 10
+import kg_test_clients
+from kg_test_clients import Tally, payload
+
 CLIENT = 'confluent-kafka'
-
-
-def payload(seq, size):
-    v = PREFIX + b'%010d' % seq
-    if size > len(v):
-        v += b'.' * (size - len(v))
-    return v
-
-
-def seq_of(v):
-    if v is None or len(v) < len(PREFIX) + SEQLEN or not v.startswith(PREFIX):
-        return -1
-    try:
-        return int(v[len(PREFIX):len(PREFIX) + SEQLEN])
-    except ValueError:
-        return -1
-
-
-class Tally:
-    """Which sequence numbers have been seen, how often."""
-
-    def __init__(self, count):
-        self.count = count
-        self.seen = bytearray(count)
-        self.unique = 0
-        self.dups = 0
-        self.bad = 0
-        self.total = 0
-
-    def add(self, v):
-        s = seq_of(v)
-        self.total += 1
-        if s < 0 or s >= self.count:
-            self.bad += 1
-        elif self.seen[s]:
-            self.dups += 1
-        else:
-            self.seen[s] = 1
-            self.unique += 1
-
-    def missing(self):
-        return self.count - self.unique
-
-    def first_missing(self, n=10):
-        return [i for i in range(self.count) if not self.seen[i]][:n]
 
 
 def common(a):
@@ -284,53 +237,23 @@ def cmd_metadata(a):
     return out
 
 
+def client_options(p):
+    p.add_argument('--broker-version', default='0.9.0.1',
+                   help='broker.version.fallback, or "auto"')
+    p.add_argument('--timeout', type=float, default=120)
+    p.add_argument('--debug', help='librdkafka debug contexts')
+    p.add_argument('--set', action='append', metavar='PROP=VALUE',
+                   help='extra librdkafka property (repeatable)')
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawTextHelpFormatter)
-    sub = ap.add_subparsers(dest='cmd', required=True)
-
-    def add(name, fn):
-        p = sub.add_parser(name)
-        p.add_argument('--bootstrap', required=True)
-        p.add_argument('--broker-version', default='0.9.0.1',
-                       help='broker.version.fallback, or "auto"')
-        p.add_argument('--timeout', type=float, default=120)
-        p.add_argument('--debug', help='librdkafka debug contexts')
-        p.add_argument('--set', action='append', metavar='PROP=VALUE',
-                       help='extra librdkafka property (repeatable)')
-        p.set_defaults(fn=fn)
-        return p
-
-    p = add('produce', cmd_produce)
-    p.add_argument('--topic', required=True)
-    p.add_argument('--count', type=int, default=1000)
-    p.add_argument('--size', type=int, default=100)
-    p.add_argument('--acks', default='1', choices=['0', '1', '-1', 'all'])
-    p.add_argument('--retries', type=int, default=3)
-    p.add_argument('--linger-ms', type=int, default=5)
-    p.add_argument('--compression', default='none',
-                   choices=['none', 'gzip', 'snappy', 'lz4'])
-
-    for name, fn in (('consume', cmd_consume),
-                     ('commit-resume', cmd_commit_resume)):
-        p = add(name, fn)
-        p.add_argument('--topic', required=True)
-        p.add_argument('--group', required=(name == 'commit-resume'))
-        p.add_argument('--count', type=int, default=1000)
-        p.add_argument('--drain', type=float, default=1.0,
-                       help='seconds to keep polling for duplicates')
-        p.add_argument('--allow-duplicates', action='store_true')
-
-    add('metadata', cmd_metadata)
-
+    ap = kg_test_clients.parser(__doc__, client_options,
+                                {'produce': cmd_produce,
+                                 'consume': cmd_consume,
+                                 'commit-resume': cmd_commit_resume,
+                                 'metadata': cmd_metadata})
     a = ap.parse_args()
-    try:
-        out = a.fn(a)
-    except Exception as e:     # report, do not trace back
-        out = {'client': CLIENT, 'cmd': a.cmd, 'ok': False,
-               'exception': '%s: %s' % (type(e).__name__, e)}
-    print(json.dumps(out, sort_keys=True))
-    sys.exit(0 if out.get('ok') else 1)
+    kg_test_clients.report(a, CLIENT)
 
 
 if __name__ == '__main__':
