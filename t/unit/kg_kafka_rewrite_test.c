@@ -789,6 +789,33 @@ test_kafka_rewrite_needed_matches_schemas(void **state)
 
 
 /*
+ * ApiVersions caps Produce at v9 and Fetch at v10: at those versions and
+ * below their responses carry neither an address nor a broker id, so the
+ * proxy streams them; above, a client that ignored the cap still gets
+ * rewritten node ids.
+ */
+
+static void
+test_kafka_rewrite_needed_streams_produce_and_fetch(void **state)
+{
+    int16_t  v;
+
+    for (v = 0; v <= 9; v++) {
+        assert_false(kg_kafka_rewrite_needed(KG_KAFKA_API_PRODUCE, v));
+        assert_false(kg_kafka_rewrite_ids_needed(KG_KAFKA_API_PRODUCE, v));
+    }
+
+    for (v = 0; v <= 10; v++) {
+        assert_false(kg_kafka_rewrite_needed(KG_KAFKA_API_FETCH, v));
+        assert_false(kg_kafka_rewrite_ids_needed(KG_KAFKA_API_FETCH, v));
+    }
+
+    assert_true(kg_kafka_rewrite_needed(KG_KAFKA_API_PRODUCE, 10));
+    assert_true(kg_kafka_rewrite_ids_needed(KG_KAFKA_API_FETCH, 11));
+}
+
+
+/*
  * Every generated response vector: the rewriter never fails on a valid
  * body, its output decodes, and rewriting it again is a no-op that
  * learns nothing but kgate's own address.
@@ -1109,6 +1136,7 @@ main(void)
             test_kafka_rewrite_describe_quorum_listeners,
             kg_test_setup, kg_test_teardown),
         cmocka_unit_test(test_kafka_rewrite_needed_matches_schemas),
+        cmocka_unit_test(test_kafka_rewrite_needed_streams_produce_and_fetch),
         cmocka_unit_test_setup_teardown(
             test_kafka_rewrite_vectors_every_response,
             kg_test_setup, kg_test_teardown),

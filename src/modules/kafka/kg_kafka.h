@@ -206,7 +206,11 @@ struct kg_kafka_session_s {
     /* the upstream being used, for log lines */
     kg_str_t                      *upstream_name;
 
+    /* bytes from and to the client, and requests, for the close line */
     off_t                          received;
+    off_t                          sent;
+    kg_uint_t                      requests;
+
     kg_msec_t                      start_msec;
     kg_uint_t                      phase_handler;
 

@@ -27,6 +27,8 @@ static char *kg_kafka_core_listen(kg_conf_t *cf, kg_command_t *cmd,
 static char *kg_kafka_core_broker_ports(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
 static char *kg_kafka_core_sni(kg_conf_t *cf, kg_command_t *cmd, void *conf);
+static char *kg_kafka_core_node_id_base(kg_conf_t *cf,
+    kg_kafka_core_route_conf_t *rcf, kg_str_t *value);
 static char *kg_kafka_core_bootstrap(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
 static char *kg_kafka_core_fallback(kg_conf_t *cf, kg_command_t *cmd,
@@ -82,7 +84,7 @@ static kg_command_t  kg_kafka_core_commands[] = {
       NULL },
 
     { kg_string("sni"),
-      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
+      KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE12,
       kg_kafka_core_sni,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       0,
@@ -803,7 +805,7 @@ kg_kafka_core_broker_ports(kg_conf_t *cf, kg_command_t *cmd, void *conf)
     kg_kafka_core_route_conf_t *rcf = conf;
 
     u_char    *dash;
-    kg_int_t   first, last, base;
+    kg_int_t   first, last;
     kg_str_t  *value;
 
     if (rcf->broker_first) {
@@ -845,25 +847,7 @@ kg_kafka_core_broker_ports(kg_conf_t *cf, kg_command_t *cmd, void *conf)
         return KG_CONF_OK;
     }
 
-    if (value[2].len < 13
-        || kg_strncmp(value[2].data, "node_id_base=", 13) != 0)
-    {
-        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[2]);
-        return KG_CONF_ERROR;
-    }
-
-    base = kg_atoi(value[2].data + 13, value[2].len - 13);
-
-    if (base == KG_ERROR || base > INT32_MAX) {
-        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
-                           "invalid node_id_base \"%V\"", &value[2]);
-        return KG_CONF_ERROR;
-    }
-
-    rcf->node_id_base = base;
-
-    return KG_CONF_OK;
+    return kg_kafka_core_node_id_base(cf, rcf, &value[2]);
 }
 
 
@@ -903,6 +887,46 @@ kg_kafka_core_sni(kg_conf_t *cf, kg_command_t *cmd, void *conf)
 
     rcf->sni_suffix.data = p + 8;
     rcf->sni_suffix.len = last - (p + 8);
+
+    if (cf->args->nelts == 2) {
+        return KG_CONF_OK;
+    }
+
+    /* as with broker_ports: the name of the first broker, in id order */
+
+    return kg_kafka_core_node_id_base(cf, rcf, &value[2]);
+}
+
+
+static char *
+kg_kafka_core_node_id_base(kg_conf_t *cf, kg_kafka_core_route_conf_t *rcf,
+    kg_str_t *value)
+{
+    kg_int_t  base;
+
+    if (rcf->node_id_base != KG_CONF_UNSET) {
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "node_id_base is duplicate");
+        return KG_CONF_ERROR;
+    }
+
+    if (value->len < 13
+        || kg_strncmp(value->data, "node_id_base=", 13) != 0)
+    {
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", value);
+        return KG_CONF_ERROR;
+    }
+
+    base = kg_atoi(value->data + 13, value->len - 13);
+
+    if (base == KG_ERROR || base > INT32_MAX) {
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "invalid node_id_base \"%V\"", value);
+        return KG_CONF_ERROR;
+    }
+
+    rcf->node_id_base = base;
 
     return KG_CONF_OK;
 }

@@ -11,14 +11,13 @@
 
 
 static void kg_kafka_tls_handshake_handler(kg_connection_t *c);
+static const char *kg_kafka_close_text(kg_uint_t cause);
 static u_char *kg_kafka_log_error(kg_log_t *log, u_char *buf, size_t len);
 
 
 void
 kg_kafka_init_connection(kg_connection_t *c)
 {
-    size_t                       len;
-    u_char                       text[KG_SOCKADDR_STRLEN];
     kg_kafka_port_t             *kp;
     kg_kafka_session_t          *s;
     kg_kafka_core_route_conf_t  *rcf;
@@ -50,10 +49,10 @@ kg_kafka_init_connection(kg_connection_t *c)
     c->log->connection = c->number;
     c->log->handler = NULL;
 
-    len = kg_sock_ntop(c->sockaddr, c->socklen, text, KG_SOCKADDR_STRLEN, 1);
+    /* one info line per session, at its end: this one is for debugging */
 
-    kg_log_error(KG_LOG_INFO, c->log, 0, "client %*s connected to %V",
-                 len, text, &c->listening->addr_text);
+    kg_log_debug2(KG_LOG_DEBUG_KAFKA, c->log, 0, "client %V connected to %V",
+                  &c->addr_text, &c->listening->addr_text);
 
     c->log->handler = kg_kafka_log_error;
     c->log->data = s;
@@ -221,10 +220,34 @@ kg_kafka_finalize_session(kg_kafka_session_t *s)
 
     c->log->action = NULL;
 
-    kg_log_error(KG_LOG_INFO, c->log, 0, "session closed after %T.%03M s",
-                 (time_t) (ms / 1000), (kg_msec_t) (ms % 1000));
+    /* the one info line of a session: the log handler adds where */
+
+    kg_log_error(KG_LOG_INFO, c->log, 0,
+                 "session closed (%s) after %T.%03M s, cluster: \"%V\", "
+                 "requests: %ui, bytes from/to client: %O/%O, "
+                 "client port: %ui",
+                 kg_kafka_close_text(s->close_cause),
+                 (time_t) (ms / 1000), (kg_msec_t) (ms % 1000),
+                 &s->cluster->name, s->requests, s->received, s->sent,
+                 (kg_uint_t) kg_inet_get_port(c->sockaddr));
 
     kg_kafka_close_connection(c);
+}
+
+
+static const char *
+kg_kafka_close_text(kg_uint_t cause)
+{
+    static const char  *text[] = {
+        "client closed the connection",
+        "upstream closed the connection",
+        "client idle",
+        "drained after a route switch",
+        "shutting down",
+        "error"
+    };
+
+    return cause < KG_KAFKA_CLOSE_MAX ? text[cause] : "error";
 }
 
 

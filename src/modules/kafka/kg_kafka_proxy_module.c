@@ -15,7 +15,14 @@
 
 
 /* requests waiting for their response; more stop reading the client */
-#define KG_KAFKA_PROXY_INFLIGHT  256
+#define KG_KAFKA_PROXY_INFLIGHT   256
+
+/* the in-flight ring a session starts with, in its context; it doubles */
+#define KG_KAFKA_PROXY_INFLIGHT0  8
+
+/* the idle buffers a worker keeps for reuse, per buffer size */
+#define KG_KAFKA_PROXY_FREE       64
+#define KG_KAFKA_PROXY_SIZES      4
 
 
 typedef struct {
@@ -64,9 +71,10 @@ typedef struct {
     u_char                       *out_pos;
     u_char                       *out_last;
 
-    kg_kafka_inflight_t          *inflight;    /* ring */
+    kg_kafka_inflight_t          *inflight;    /* ring of nalloc */
     kg_uint_t                     head;
     kg_uint_t                     ninflight;
+    kg_uint_t                     nalloc;      /* a power of 2 */
 
     kg_uint_t                     addr;        /* bootstrap to try next */
     kg_uint_t                     tries;
@@ -86,6 +94,8 @@ typedef struct {
 
     kg_kafka_route_metrics_t     *metrics;
 
+    kg_kafka_inflight_t           inflight0[KG_KAFKA_PROXY_INFLIGHT0];
+
     unsigned                      connected:1;
 
     /* a broker port with no broker behind it in the active cluster */
@@ -93,7 +103,25 @@ typedef struct {
 } kg_kafka_proxy_ctx_t;
 
 
+/*
+ * Idle sessions hold no buffers: a direction takes one when its source
+ * is readable and gives it back once it is empty, to a list of this
+ * worker's, so the hot path does not allocate.
+ */
+
+typedef struct {
+    size_t                        size;
+    kg_uint_t                     n;
+    void                         *free;        /* linked by the 1st word */
+} kg_kafka_proxy_bufs_t;
+
+
+#define kg_kafka_proxy_slot(u, i)                                             \
+    (&(u)->inflight[((u)->head + (i)) & ((u)->nalloc - 1)])
+
+
 static kg_int_t kg_kafka_proxy_postconfiguration(kg_conf_t *cf);
+static void kg_kafka_proxy_exit_process(kg_cycle_t *cycle);
 static kg_int_t kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_choose(kg_kafka_session_t *s);
 static void kg_kafka_proxy_metadata_handler(kg_kafka_upstream_wait_t *w,
@@ -111,12 +139,21 @@ static void kg_kafka_proxy_downstream_handler(kg_event_t *ev);
 static void kg_kafka_proxy_upstream_handler(kg_event_t *ev);
 static void kg_kafka_proxy_process(kg_kafka_session_t *s,
     kg_uint_t from_upstream, kg_uint_t do_write);
+static kg_int_t kg_kafka_proxy_send(kg_kafka_session_t *s,
+    kg_connection_t *dst, kg_kafka_proxy_dir_t *d, u_char **pos,
+    u_char *last);
 static kg_int_t kg_kafka_proxy_requests(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_local(kg_kafka_session_t *s,
     kg_kafka_request_header_t *h, kg_kafka_inflight_t *r);
 static kg_int_t kg_kafka_proxy_responses(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_rewrite(kg_kafka_session_t *s);
 static void kg_kafka_proxy_compact(kg_kafka_proxy_dir_t *d);
+static kg_int_t kg_kafka_proxy_buf_get(kg_kafka_session_t *s,
+    kg_kafka_proxy_dir_t *d);
+static void kg_kafka_proxy_buf_free(kg_kafka_session_t *s,
+    kg_kafka_proxy_dir_t *d);
+static kg_kafka_inflight_t *kg_kafka_proxy_inflight_push(
+    kg_kafka_session_t *s);
 static void kg_kafka_proxy_set_timers(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_log_phase(kg_kafka_session_t *s);
 static void kg_kafka_proxy_close_upstream(kg_kafka_session_t *s);
@@ -160,10 +197,16 @@ kg_module_t  kg_kafka_proxy_module = {
     NULL,                                  /* init master */
     NULL,                                  /* init module */
     NULL,                                  /* init process */
-    NULL,                                  /* exit process */
+    kg_kafka_proxy_exit_process,           /* exit process */
     NULL,                                  /* exit master */
     KG_MODULE_V1_PADDING
 };
+
+
+/* what an empty direction points to: no buffer, no room */
+static u_char                 kg_kafka_proxy_none[1];
+
+static kg_kafka_proxy_bufs_t  kg_kafka_proxy_bufs[KG_KAFKA_PROXY_SIZES];
 
 
 static kg_int_t
@@ -199,6 +242,25 @@ kg_kafka_proxy_postconfiguration(kg_conf_t *cf)
 }
 
 
+static void
+kg_kafka_proxy_exit_process(kg_cycle_t *cycle)
+{
+    void       *p;
+    kg_uint_t   i;
+
+    for (i = 0; i < KG_KAFKA_PROXY_SIZES; i++) {
+
+        while (kg_kafka_proxy_bufs[i].free) {
+            p = kg_kafka_proxy_bufs[i].free;
+            kg_kafka_proxy_bufs[i].free = *(void **) p;
+            kg_free(p);
+        }
+
+        kg_kafka_proxy_bufs[i].n = 0;
+    }
+}
+
+
 /*
  * UPSTREAM CONNECT: a bootstrap port is paired with one of the cluster's
  * bootstrap addresses, a broker port with the broker its node id maps
@@ -225,6 +287,17 @@ kg_kafka_proxy_upstream_phase(kg_kafka_session_t *s)
     s->log_handler = kg_kafka_proxy_log_error;
 
     up = s->cluster->upstream;
+
+    u->inflight = u->inflight0;
+    u->nalloc = KG_KAFKA_PROXY_INFLIGHT0;
+
+    u->requests.buf.start = kg_kafka_proxy_none;
+    u->requests.buf.pos = kg_kafka_proxy_none;
+    u->requests.buf.last = kg_kafka_proxy_none;
+    u->requests.buf.end = kg_kafka_proxy_none;
+    u->requests.scan = kg_kafka_proxy_none;
+    u->responses.buf = u->requests.buf;
+    u->responses.scan = kg_kafka_proxy_none;
 
     u->addr = up->next;
     u->wait.data = s;
@@ -304,6 +377,21 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
     }
 
     node = (node_id >= 0) ? kg_kafka_upstream_node(up, node_id) : NULL;
+
+    if (node && node->socklen == 0) {
+
+        /* its advertised host is not resolved, or could not be */
+
+        if (!u->fetched) {
+            return KG_AGAIN;
+        }
+
+        kg_log_error(KG_LOG_ERR, s->connection->log, 0,
+                     "broker %D of cluster \"%V\" has no address "
+                     "(\"%V\" not resolved), closing client", node_id,
+                     &s->cluster->name, &node->name);
+        return KG_ERROR;
+    }
 
     if (node == NULL) {
         if (!u->fetched) {
@@ -595,8 +683,6 @@ kg_kafka_proxy_wait_handler(kg_event_t *ev)
 static kg_int_t
 kg_kafka_proxy_handler(kg_kafka_session_t *s)
 {
-    u_char                *p;
-    size_t                 size;
     kg_connection_t       *c, *pc;
     kg_kafka_proxy_ctx_t  *u;
 
@@ -609,33 +695,8 @@ kg_kafka_proxy_handler(kg_kafka_session_t *s)
     }
 
     pc = u->peer.connection;
-    size = s->route->buffer_size;
 
-    u->inflight = kg_palloc(c->pool,
-                            KG_KAFKA_PROXY_INFLIGHT
-                            * sizeof(kg_kafka_inflight_t));
-    if (u->inflight == NULL) {
-        return KG_ERROR;
-    }
-
-    p = kg_pnalloc(c->pool, 2 * size);
-    if (p == NULL) {
-        return KG_ERROR;
-    }
-
-    u->requests.buf.start = p;
-    u->requests.buf.pos = p;
-    u->requests.buf.last = p;
-    u->requests.buf.end = p + size;
-    u->requests.scan = p;
-
-    p += size;
-
-    u->responses.buf.start = p;
-    u->responses.buf.pos = p;
-    u->responses.buf.last = p;
-    u->responses.buf.end = p + size;
-    u->responses.scan = p;
+    /* the buffers come with the first bytes (kg_kafka_proxy_buf_get()) */
 
     kg_kafka_frame_init(&u->requests.frame, s->route->max_frame_size,
                         KG_KAFKA_FRAME_DETECT);
@@ -659,7 +720,8 @@ kg_kafka_proxy_handler(kg_kafka_session_t *s)
 
     c->log->action = "proxying connection";
 
-    kg_log_error(KG_LOG_INFO, c->log, 0, "proxy connected to %V", &u->name);
+    kg_log_debug1(KG_LOG_DEBUG_KAFKA, c->log, 0, "proxy connected to %V",
+                  &u->name);
 
     c->read->handler = kg_kafka_proxy_downstream_handler;
     c->write->handler = kg_kafka_proxy_downstream_handler;
@@ -698,7 +760,8 @@ kg_kafka_proxy_downstream_handler(kg_event_t *ev)
             return;
         }
 
-        kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        kg_log_debug0(KG_LOG_DEBUG_KAFKA, c->log, 0,
+                      "closing idle connection");
         s->close_cause = KG_KAFKA_CLOSE_SHUTDOWN;
         kg_kafka_finalize_session(s);
         return;
@@ -706,8 +769,8 @@ kg_kafka_proxy_downstream_handler(kg_event_t *ev)
 
     if (ev->timedout) {
         ev->timedout = 0;
-        kg_log_error(KG_LOG_INFO, c->log, KG_ETIMEDOUT,
-                     "client timed out while idle");
+        kg_log_debug0(KG_LOG_DEBUG_KAFKA, c->log, 0,
+                      "client timed out while idle");
         s->close_cause = KG_KAFKA_CLOSE_IDLE;
         kg_kafka_finalize_session(s);
         return;
@@ -810,52 +873,49 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
         if (do_write || d->scan != d->buf.pos || (from_upstream && u->out)) {
             c->log->action = send_action;
 
-            if (from_upstream && u->out) {
-                n = dst->send(dst, u->out_pos, u->out_last - u->out_pos);
+            /*
+             * A short write is not a full socket: SSL_write() sends one
+             * record (16k) a call and leaves the write event ready, so
+             * no event would come for the rest.  Sends go on until the
+             * data is gone or the socket says KG_AGAIN.
+             */
 
-                if (n == KG_ERROR) {
+            if (from_upstream && u->out) {
+                rc = kg_kafka_proxy_send(s, dst, d, &u->out_pos,
+                                         u->out_last);
+
+                if (rc == KG_ERROR) {
                     kg_kafka_finalize_session(s);
                     return;
                 }
 
-                if (n > 0) {
-                    u->out_pos += n;
-                    d->sent += n;
-
-                    kg_metrics_inc(u->metrics ? u->metrics->bytes_out : NULL,
-                                   n);
-
-                    if (u->out_pos == u->out_last) {
-                        kg_free(u->out);
-                        u->out = NULL;
-                        continue;
-                    }
+                if (rc == KG_OK) {
+                    kg_free(u->out);
+                    u->out = NULL;
+                    continue;
                 }
             }
 
-            size = d->scan - d->buf.pos;
-
-            if (size && !(from_upstream && u->out)) {
-                n = dst->send(dst, d->buf.pos, size);
-
-                if (n == KG_ERROR) {
+            if (d->scan != d->buf.pos && !(from_upstream && u->out)) {
+                if (kg_kafka_proxy_send(s, dst, d, &d->buf.pos, d->scan)
+                    == KG_ERROR)
+                {
                     kg_kafka_finalize_session(s);
                     return;
-                }
-
-                if (n > 0) {
-                    d->buf.pos += n;
-                    d->sent += n;
-
-                    if (from_upstream) {
-                        kg_metrics_inc(u->metrics ? u->metrics->bytes_out
-                                                  : NULL, n);
-                    }
                 }
             }
         }
 
         kg_kafka_proxy_compact(d);
+
+        if (d->buf.start == kg_kafka_proxy_none
+            && src->read->ready && !src->read->eof && !src->read->error)
+        {
+            if (kg_kafka_proxy_buf_get(s, d) != KG_OK) {
+                kg_kafka_finalize_session(s);
+                return;
+            }
+        }
 
         size = d->buf.end - d->buf.last;
 
@@ -899,6 +959,19 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
 
     c->log->action = "proxying connection";
 
+    /* an idle direction keeps no memory */
+
+    if (d->buf.pos == d->buf.last) {
+        kg_kafka_proxy_buf_free(s, d);
+    }
+
+    if (u->ninflight == 0 && u->inflight != u->inflight0) {
+        kg_free(u->inflight);
+        u->inflight = u->inflight0;
+        u->nalloc = KG_KAFKA_PROXY_INFLIGHT0;
+        u->head = 0;
+    }
+
     if (from_upstream) {
 
         /* answers made room for more requests */
@@ -927,8 +1000,9 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
          */
 
         if (from_upstream || d->buf.pos == d->scan) {
-            kg_log_error(KG_LOG_INFO, c->log, 0, "%s closed the connection",
-                         from_upstream ? "upstream" : "client");
+            kg_log_debug1(KG_LOG_DEBUG_KAFKA, c->log, 0,
+                          "%s closed the connection",
+                          from_upstream ? "upstream" : "client");
             s->close_cause = from_upstream ? KG_KAFKA_CLOSE_UPSTREAM
                                            : KG_KAFKA_CLOSE_CLIENT;
             kg_kafka_finalize_session(s);
@@ -955,7 +1029,8 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
                && u->out == NULL && u->whole == NULL);
 
     if (c->idle && kg_exiting && !kg_kafka_route_keep(s)) {
-        kg_log_error(KG_LOG_INFO, c->log, 0, "closing idle connection");
+        kg_log_debug0(KG_LOG_DEBUG_KAFKA, c->log, 0,
+                      "closing idle connection");
         s->close_cause = KG_KAFKA_CLOSE_SHUTDOWN;
         kg_kafka_finalize_session(s);
         return;
@@ -983,6 +1058,47 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
     }
 
     kg_kafka_proxy_set_timers(s);
+}
+
+
+/* KG_OK: all of [*pos, last) was sent; KG_AGAIN: the socket is full */
+
+static kg_int_t
+kg_kafka_proxy_send(kg_kafka_session_t *s, kg_connection_t *dst,
+    kg_kafka_proxy_dir_t *d, u_char **pos, u_char *last)
+{
+    ssize_t                n;
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    while (*pos < last) {
+        n = dst->send(dst, *pos, last - *pos);
+
+        if (n == KG_ERROR) {
+            return KG_ERROR;
+        }
+
+        if (n <= 0) {
+            return KG_AGAIN;
+        }
+
+        *pos += n;
+        d->sent += n;
+
+        if (d == &u->responses) {
+            s->sent += n;
+            kg_metrics_inc(u->metrics ? u->metrics->bytes_out : NULL, n);
+        }
+
+        /* a plain socket that took less is full: no need to ask again */
+
+        if (*pos < last && !dst->write->ready) {
+            return KG_AGAIN;
+        }
+    }
+
+    return KG_OK;
 }
 
 
@@ -1154,14 +1270,17 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
                 return KG_OK;
             }
 
-            r = &u->inflight[(u->head + u->ninflight)
-                             % KG_KAFKA_PROXY_INFLIGHT];
+            r = kg_kafka_proxy_inflight_push(s);
+            if (r == NULL) {
+                return KG_ERROR;
+            }
 
             if (kg_kafka_proxy_local(s, &h, r) != KG_OK) {
                 return KG_ERROR;
             }
 
             u->ninflight++;
+            s->requests++;
 
             n = 4 + d->frame.size;
             kg_memmove(d->scan, d->scan + n, avail - n);
@@ -1176,8 +1295,10 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
         }
 
         if (acks != 0) {
-            r = &u->inflight[(u->head + u->ninflight)
-                             % KG_KAFKA_PROXY_INFLIGHT];
+            r = kg_kafka_proxy_inflight_push(s);
+            if (r == NULL) {
+                return KG_ERROR;
+            }
 
             r->correlation_id = h.correlation_id;
             r->api_key = h.api_key;
@@ -1188,6 +1309,8 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
 
             u->ninflight++;
         }
+
+        s->requests++;
 
         d->rest = 4 + d->frame.size;
 
@@ -1334,7 +1457,7 @@ kg_kafka_proxy_responses(kg_kafka_session_t *s)
 
             r->local = NULL;
 
-            u->head = (u->head + 1) % KG_KAFKA_PROXY_INFLIGHT;
+            u->head = (u->head + 1) & (u->nalloc - 1);
             u->ninflight--;
             continue;
         }
@@ -1373,7 +1496,7 @@ kg_kafka_proxy_responses(kg_kafka_session_t *s)
             return KG_ERROR;
         }
 
-        u->head = (u->head + 1) % KG_KAFKA_PROXY_INFLIGHT;
+        u->head = (u->head + 1) & (u->nalloc - 1);
         u->ninflight--;
 
         if (u->metrics && r->api_key >= 0 && r->api_key < KG_KAFKA_API_MAX) {
@@ -1513,6 +1636,141 @@ kg_kafka_proxy_compact(kg_kafka_proxy_dir_t *d)
 }
 
 
+static kg_int_t
+kg_kafka_proxy_buf_get(kg_kafka_session_t *s, kg_kafka_proxy_dir_t *d)
+{
+    u_char                 *p;
+    size_t                  size;
+    kg_uint_t               i;
+    kg_kafka_proxy_bufs_t  *b;
+
+    size = s->route->buffer_size;
+    p = NULL;
+
+    for (i = 0; i < KG_KAFKA_PROXY_SIZES; i++) {
+        b = &kg_kafka_proxy_bufs[i];
+
+        if (b->size == size && b->free) {
+            p = b->free;
+            b->free = *(void **) p;
+            b->n--;
+            break;
+        }
+    }
+
+    if (p == NULL) {
+        p = kg_alloc(size, s->connection->log);
+        if (p == NULL) {
+            return KG_ERROR;
+        }
+    }
+
+    d->buf.start = p;
+    d->buf.pos = p;
+    d->buf.last = p;
+    d->buf.end = p + size;
+    d->scan = p;
+
+    return KG_OK;
+}
+
+
+/* gives the buffer back, whatever it holds */
+
+static void
+kg_kafka_proxy_buf_free(kg_kafka_session_t *s, kg_kafka_proxy_dir_t *d)
+{
+    u_char                 *p;
+    size_t                  size;
+    kg_uint_t               i;
+    kg_kafka_proxy_ctx_t   *u;
+    kg_kafka_proxy_bufs_t  *b, *slot;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    p = d->buf.start;
+
+    if (p == kg_kafka_proxy_none || p == NULL) {
+        return;
+    }
+
+    size = d->buf.end - d->buf.start;
+
+    d->buf.start = kg_kafka_proxy_none;
+    d->buf.pos = kg_kafka_proxy_none;
+    d->buf.last = kg_kafka_proxy_none;
+    d->buf.end = kg_kafka_proxy_none;
+    d->scan = kg_kafka_proxy_none;
+
+    if (p == u->grown) {
+        kg_free(p);
+        u->grown = NULL;
+        return;
+    }
+
+    slot = NULL;
+
+    for (i = 0; i < KG_KAFKA_PROXY_SIZES; i++) {
+        b = &kg_kafka_proxy_bufs[i];
+
+        if (b->size == size) {
+            slot = b;
+            break;
+        }
+
+        if (b->size == 0 && slot == NULL) {
+            slot = b;
+        }
+    }
+
+    if (slot == NULL || slot->n >= KG_KAFKA_PROXY_FREE) {
+        kg_free(p);
+        return;
+    }
+
+    slot->size = size;
+    *(void **) p = slot->free;
+    slot->free = p;
+    slot->n++;
+}
+
+
+/* the slot after the last in-flight request; the ring doubles when full */
+
+static kg_kafka_inflight_t *
+kg_kafka_proxy_inflight_push(kg_kafka_session_t *s)
+{
+    kg_uint_t              i, n;
+    kg_kafka_inflight_t   *a;
+    kg_kafka_proxy_ctx_t  *u;
+
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+
+    if (u->ninflight == u->nalloc) {
+        n = 2 * u->nalloc;
+
+        a = kg_alloc(n * sizeof(kg_kafka_inflight_t), s->connection->log);
+        if (a == NULL) {
+            return NULL;
+        }
+
+        for (i = 0; i < u->ninflight; i++) {
+            a[i] = *kg_kafka_proxy_slot(u, i);
+        }
+
+        if (u->inflight != u->inflight0) {
+            kg_free(u->inflight);
+        }
+
+        u->inflight = a;
+        u->nalloc = n;
+        u->head = 0;
+    }
+
+    return kg_kafka_proxy_slot(u, u->ninflight);
+}
+
+
 static void
 kg_kafka_proxy_set_timers(kg_kafka_session_t *s)
 {
@@ -1567,18 +1825,20 @@ kg_kafka_proxy_log_phase(kg_kafka_session_t *s)
         kg_del_timer(&u->drain_event);
     }
 
-    if (u->grown) {
-        kg_free(u->grown);
-        u->grown = NULL;
+    kg_kafka_proxy_buf_free(s, &u->requests);
+    kg_kafka_proxy_buf_free(s, &u->responses);
+
+    for (i = 0; i < u->ninflight; i++) {
+        if (kg_kafka_proxy_slot(u, i)->local) {
+            kg_free(kg_kafka_proxy_slot(u, i)->local);
+        }
     }
 
-    if (u->inflight) {
-        for (i = 0; i < u->ninflight; i++) {
-            kg_free(u->inflight[(u->head + i) % KG_KAFKA_PROXY_INFLIGHT]
-                    .local);
-        }
+    u->ninflight = 0;
 
-        u->ninflight = 0;
+    if (u->inflight != u->inflight0) {
+        kg_free(u->inflight);
+        u->inflight = u->inflight0;
     }
 
     if (u->whole) {
@@ -1887,7 +2147,7 @@ static kg_int_t
 kg_kafka_proxy_grow(kg_kafka_session_t *s, size_t size)
 {
     u_char                *p;
-    size_t                 used;
+    size_t                 used, scan;
     kg_kafka_proxy_ctx_t  *u;
     kg_kafka_proxy_dir_t  *d;
 
@@ -1904,18 +2164,17 @@ kg_kafka_proxy_grow(kg_kafka_session_t *s, size_t size)
     }
 
     used = d->buf.last - d->buf.pos;
+    scan = d->scan - d->buf.pos;
 
     kg_memcpy(p, d->buf.pos, used);
 
-    d->scan = p + (d->scan - d->buf.pos);
+    kg_kafka_proxy_buf_free(s, d);
+
+    d->scan = p + scan;
     d->buf.start = p;
     d->buf.pos = p;
     d->buf.last = p + used;
     d->buf.end = p + size;
-
-    if (u->grown) {
-        kg_free(u->grown);
-    }
 
     u->grown = p;
 
@@ -1948,6 +2207,8 @@ kg_kafka_proxy_answer(kg_kafka_session_t *s, kg_kafka_request_header_t *h,
     d = &u->requests;
 
     n = 4 + d->frame.size;
+
+    s->requests++;
 
     if (h->api_key == KG_KAFKA_API_PRODUCE && acks == 0) {
         /* no answer is expected: dropped, never sent */
@@ -1987,7 +2248,12 @@ kg_kafka_proxy_answer(kg_kafka_session_t *s, kg_kafka_request_header_t *h,
         return KG_ERROR;
     }
 
-    r = &u->inflight[(u->head + u->ninflight) % KG_KAFKA_PROXY_INFLIGHT];
+    r = kg_kafka_proxy_inflight_push(s);
+    if (r == NULL) {
+        kg_free(p);
+        kg_destroy_pool(pool);
+        return KG_ERROR;
+    }
 
     r->correlation_id = h->correlation_id;
     r->api_key = h->api_key;

@@ -9,9 +9,25 @@
 #include <kg_kafka.h>
 #include <kg_kafka_upstream.h>
 #include <kg_kafka_route.h>
+#include <kg_resolver.h>
 
 
 #define KG_KAFKA_FETCH_CORRELATION  0x6b670001
+
+#define KG_KAFKA_RESOLVE_TIMEOUT    5000
+
+
+/* one lookup of an advertised host name; lives in its own pool */
+
+typedef struct {
+    kg_queue_t                     queue;       /* upstream->lookups */
+    kg_pool_t                     *pool;
+    kg_kafka_upstream_t           *upstream;
+    int32_t                        node_id;
+    int32_t                        port;
+    size_t                         len;
+    u_char                         host[KG_KAFKA_HOST_LEN];
+} kg_kafka_upstream_lookup_t;
 
 
 struct kg_kafka_upstream_fetch_s {
@@ -33,6 +49,9 @@ struct kg_kafka_upstream_fetch_s {
 };
 
 
+static void kg_kafka_upstream_resolve_handler(kg_resolver_ctx_t *ctx);
+static void kg_kafka_upstream_cleanup(void *data);
+static void kg_kafka_upstream_wake(kg_kafka_upstream_t *up, kg_int_t rc);
 static kg_int_t kg_kafka_upstream_fetch_start(kg_kafka_upstream_t *up);
 static kg_int_t kg_kafka_upstream_fetch_request(
     kg_kafka_upstream_fetch_t *f);
@@ -53,12 +72,25 @@ static u_char *kg_kafka_upstream_log_error(kg_log_t *log, u_char *buf,
 kg_kafka_upstream_t *
 kg_kafka_upstream_create(kg_conf_t *cf, kg_kafka_core_cluster_conf_t *ccf)
 {
+    kg_pool_cleanup_t    *cln;
     kg_kafka_upstream_t  *up;
 
     up = kg_pcalloc(cf->pool, sizeof(kg_kafka_upstream_t));
     if (up == NULL) {
         return NULL;
     }
+
+    /* the lookups still running when the table goes away end with it */
+
+    cln = kg_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = kg_kafka_upstream_cleanup;
+    cln->data = up;
+
+    kg_queue_init(&up->lookups);
 
     if (kg_array_init(&up->nodes, cf->pool, 8, sizeof(kg_kafka_node_t))
         != KG_OK)
@@ -77,21 +109,22 @@ kg_kafka_upstream_create(kg_conf_t *cf, kg_kafka_core_cluster_conf_t *ccf)
 
 
 /*
- * Called for every real broker seen.  Brokers advertise addresses as a
- * rule; a name other than localhost is resolved with the system resolver,
- * once per change of the node's host.
+ * Called for every real broker seen.  The node takes the host at once and
+ * its address when the host is resolved (kg_resolver.h: an address
+ * literal at once, a name without blocking the worker); until then a
+ * node new to the table has no address (socklen 0) and is not used.
  */
 
 void
 kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
     kg_str_t *host, int32_t port)
 {
-    u_char           *p;
-    kg_url_t          u;
-    kg_uint_t         i, n;
-    kg_addr_t         addr;
-    kg_pool_t        *pool;
-    kg_kafka_node_t  *node, *nodes;
+    u_char                      *p;
+    kg_uint_t                    i, n;
+    kg_pool_t                   *pool;
+    kg_kafka_node_t             *node, *nodes;
+    kg_resolver_ctx_t           *ctx;
+    kg_kafka_upstream_lookup_t  *lu;
 
     if (host->len == 0 || host->len > KG_KAFKA_HOST_LEN
         || port <= 0 || port > 65535 || node_id < 0)
@@ -108,43 +141,13 @@ kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
     if (node && node->port == port && node->host.len == host->len
         && kg_strncmp(node->host.data, host->data, host->len) == 0)
     {
+        /* known, or being resolved */
         return;
-    }
-
-    pool = kg_create_pool(1024, up->log);
-    if (pool == NULL) {
-        return;
-    }
-
-    if (host->len == 9 && kg_strncasecmp(host->data, (u_char *) "localhost", 9)
-                          == 0)
-    {
-        (void) kg_parse_addr(pool, &addr, (u_char *) "127.0.0.1", 9);
-
-    } else if (kg_parse_addr(pool, &addr, host->data, host->len) != KG_OK) {
-
-        kg_memzero(&u, sizeof(kg_url_t));
-
-        u.url = *host;
-        u.default_port = (in_port_t) port;
-        u.no_resolve = 0;
-
-        if (kg_parse_url(pool, &u) != KG_OK || u.naddrs == 0) {
-            kg_log_error(KG_LOG_ERR, up->log, 0,
-                         "cannot resolve broker %D host \"%V\" "
-                         "of cluster \"%V\"",
-                         node_id, host, &up->cluster->name);
-            kg_destroy_pool(pool);
-            return;
-        }
-
-        addr = u.addrs[0];
     }
 
     if (node == NULL) {
         node = kg_array_push(&up->nodes);
         if (node == NULL) {
-            kg_destroy_pool(pool);
             return;
         }
 
@@ -160,14 +163,14 @@ kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
         }
 
         node = &nodes[i];
+
+        node->socklen = 0;
     }
+
+    /* a node that moved keeps its old address until the new one is known */
 
     node->node_id = node_id;
     node->port = port;
-
-    kg_memcpy(&node->sockaddr, addr.sockaddr, addr.socklen);
-    node->socklen = addr.socklen;
-    kg_inet_set_port(&node->sockaddr.sockaddr, (in_port_t) port);
 
     p = kg_cpymem(node->text, host->data, host->len);
     node->host.data = node->text;
@@ -177,11 +180,153 @@ kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
     node->name.data = node->text;
     node->name.len = p - node->text;
 
-    kg_destroy_pool(pool);
+    pool = kg_create_pool(1024, up->log);
+    if (pool == NULL) {
+        node->host.len = 0;
+        return;
+    }
+
+    lu = kg_palloc(pool, sizeof(kg_kafka_upstream_lookup_t));
+    if (lu == NULL) {
+        kg_destroy_pool(pool);
+        node->host.len = 0;
+        return;
+    }
+
+    ctx = kg_resolve_start(up->log, pool);
+    if (ctx == NULL) {
+        kg_destroy_pool(pool);
+        node->host.len = 0;
+        return;
+    }
+
+    /* the host points into a frame that goes away */
+
+    lu->pool = pool;
+    lu->upstream = up;
+    lu->node_id = node_id;
+    lu->port = port;
+    lu->len = host->len;
+    kg_memcpy(lu->host, host->data, host->len);
+
+    ctx->name.data = lu->host;
+    ctx->name.len = lu->len;
+    ctx->port = (in_port_t) port;
+    ctx->handler = kg_kafka_upstream_resolve_handler;
+    ctx->data = lu;
+    ctx->timeout = KG_KAFKA_RESOLVE_TIMEOUT;
+
+    up->resolving++;
+    kg_queue_insert_tail(&up->lookups, &lu->queue);
+
+    if (kg_resolve_name(ctx) == KG_AGAIN) {
+        kg_log_debug3(KG_LOG_DEBUG_KAFKA, up->log, 0,
+                      "kafka resolving broker %D host \"%V\" of "
+                      "cluster \"%V\"", node_id, &ctx->name,
+                      &up->cluster->name);
+        return;
+    }
+
+    kg_kafka_upstream_resolve_handler(ctx);
+}
+
+
+static void
+kg_kafka_upstream_resolve_handler(kg_resolver_ctx_t *ctx)
+{
+    kg_str_t                     host;
+    kg_uint_t                    i;
+    kg_addr_t                   *addr;
+    kg_kafka_node_t             *node;
+    kg_kafka_upstream_t         *up;
+    kg_kafka_upstream_lookup_t  *lu;
+
+    lu = ctx->data;
+    up = lu->upstream;
+
+    up->resolving--;
+    kg_queue_remove(&lu->queue);
+
+    host.data = lu->host;
+    host.len = lu->len;
+
+    /* the table may have moved meanwhile, and the node moved on */
+
+    node = kg_kafka_upstream_node(up, lu->node_id);
+
+    if (node == NULL || node->port != lu->port
+        || node->host.len != lu->len
+        || kg_strncmp(node->host.data, lu->host, lu->len) != 0)
+    {
+        goto done;
+    }
+
+    if (ctx->state != KG_OK || ctx->naddrs == 0) {
+        kg_log_error(KG_LOG_ERR, up->log, 0,
+                     "cannot resolve broker %D host \"%V\" of cluster "
+                     "\"%V\" (%s)", lu->node_id, &host, &up->cluster->name,
+                     ctx->err ? ctx->err : "no address");
+
+        /* the next Metadata that lists the node tries again */
+
+        node->host.len = 0;
+
+        goto done;
+    }
+
+    /*
+     * IPv4 first: a broker that advertises "localhost" and listens on
+     * 0.0.0.0 does not answer on ::1
+     */
+
+    addr = &ctx->addrs[0];
+
+    for (i = 0; i < ctx->naddrs; i++) {
+        if (ctx->addrs[i].sockaddr->sa_family == AF_INET) {
+            addr = &ctx->addrs[i];
+            break;
+        }
+    }
+
+    kg_memcpy(&node->sockaddr, addr->sockaddr, addr->socklen);
+    node->socklen = addr->socklen;
+    kg_inet_set_port(&node->sockaddr.sockaddr, (in_port_t) lu->port);
 
     kg_log_error(KG_LOG_INFO, up->log, 0,
                  "cluster \"%V\": broker %D is %V",
-                 &up->cluster->name, node_id, &node->name);
+                 &up->cluster->name, lu->node_id, &node->name);
+
+done:
+
+    kg_destroy_pool(ctx->pool);
+
+    /* the sessions that waited for a fetch wait for its names too */
+
+    if (up->resolving == 0 && up->fetch == NULL && up->wait_names) {
+        kg_kafka_upstream_wake(up, KG_OK);
+    }
+}
+
+
+static void
+kg_kafka_upstream_cleanup(void *data)
+{
+    kg_kafka_upstream_t *up = data;
+
+    kg_queue_t                  *q;
+    kg_kafka_upstream_lookup_t  *lu;
+
+    while (!kg_queue_empty(&up->lookups)) {
+        q = kg_queue_head(&up->lookups);
+        kg_queue_remove(q);
+
+        lu = kg_queue_data(q, kg_kafka_upstream_lookup_t, queue);
+
+        /* cancels the lookup: its handler never runs */
+        kg_destroy_pool(lu->pool);
+    }
+
+    up->resolving = 0;
 }
 
 
@@ -200,6 +345,23 @@ kg_kafka_upstream_node(kg_kafka_upstream_t *up, int32_t node_id)
     }
 
     return NULL;
+}
+
+
+/* a node with an address to connect to, NULL: none (yet) */
+
+kg_kafka_node_t *
+kg_kafka_upstream_peer(kg_kafka_upstream_t *up, int32_t node_id)
+{
+    kg_kafka_node_t  *node;
+
+    node = kg_kafka_upstream_node(up, node_id);
+
+    if (node == NULL || node->socklen == 0) {
+        return NULL;
+    }
+
+    return node;
 }
 
 
@@ -278,7 +440,7 @@ kg_kafka_upstream_refresh(kg_kafka_upstream_t *up, kg_kafka_upstream_wait_t *w)
 
     kg_queue_insert_tail(&up->waiting, &w->queue);
 
-    if (up->fetch) {
+    if (up->fetch || up->wait_names) {
         return KG_AGAIN;
     }
 
@@ -753,10 +915,8 @@ kg_kafka_upstream_fetch_parse(kg_kafka_upstream_fetch_t *f)
 static void
 kg_kafka_upstream_fetch_done(kg_kafka_upstream_fetch_t *f, kg_int_t rc)
 {
-    kg_queue_t                *q;
     kg_connection_t           *pc;
     kg_kafka_upstream_t       *up;
-    kg_kafka_upstream_wait_t  *w;
 
     up = f->upstream;
     pc = f->peer.connection;
@@ -784,6 +944,25 @@ kg_kafka_upstream_fetch_done(kg_kafka_upstream_fetch_t *f, kg_int_t rc)
     up->fetch = NULL;
 
     kg_destroy_pool(f->pool);
+
+    /* the names the response listed are resolved first */
+
+    if (rc == KG_OK && up->resolving) {
+        up->wait_names = 1;
+        return;
+    }
+
+    kg_kafka_upstream_wake(up, rc);
+}
+
+
+static void
+kg_kafka_upstream_wake(kg_kafka_upstream_t *up, kg_int_t rc)
+{
+    kg_queue_t                *q;
+    kg_kafka_upstream_wait_t  *w;
+
+    up->wait_names = 0;
 
     while (!kg_queue_empty(&up->waiting)) {
         q = kg_queue_head(&up->waiting);

@@ -19,7 +19,9 @@
  * FindCoordinator, DescribeCluster) response that passes through, and,
  * when a client addresses a broker port whose node is not known yet, by
  * kgate's own Metadata request to the cluster's bootstrap, sent
- * asynchronously while the session waits.
+ * asynchronously while the session waits.  Advertised host names are
+ * resolved without blocking (kg_resolver.h); the waiting sessions are
+ * resumed once the names the response listed are resolved, or failed.
  */
 
 #define KG_KAFKA_HOST_LEN  255
@@ -62,6 +64,11 @@ struct kg_kafka_upstream_s {
     kg_queue_t                     waiting;     /* kg_kafka_upstream_wait_t */
     kg_kafka_upstream_fetch_t     *fetch;       /* in progress */
     kg_uint_t                      next;        /* bootstrap to try first */
+
+    /* host names being resolved; a fetch that listed them waits */
+    kg_queue_t                     lookups;
+    kg_uint_t                      resolving;
+    unsigned                       wait_names:1;
 };
 
 
@@ -70,6 +77,8 @@ kg_kafka_upstream_t *kg_kafka_upstream_create(kg_conf_t *cf,
 void kg_kafka_upstream_learn(kg_kafka_upstream_t *up, int32_t node_id,
     kg_str_t *host, int32_t port);
 kg_kafka_node_t *kg_kafka_upstream_node(kg_kafka_upstream_t *up,
+    int32_t node_id);
+kg_kafka_node_t *kg_kafka_upstream_peer(kg_kafka_upstream_t *up,
     int32_t node_id);
 kg_int_t kg_kafka_upstream_node_port(kg_kafka_upstream_t *up,
     kg_kafka_core_route_conf_t *rcf, int32_t node_id);
