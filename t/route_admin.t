@@ -7,7 +7,10 @@
 # node ids that stay the same across clusters with other broker counts, a
 # surplus broker port that still answers Metadata, the state file written
 # atomically and applied again on restart, "kgate -T" showing the
-# override, GET /ready, and the admin auth.
+# override, GET /ready, and the admin auth.  Every cluster is probed, so
+# /ready and cluster_ok follow an API switch without a reload; an override
+# that a configuration change made stale leaves the state file, so it does
+# not come back when the configuration names the old cluster again.
 
 use warnings;
 use strict;
@@ -31,7 +34,7 @@ system("make -s -C $lib >/dev/null 2>&1") == 0
     or plan(skip_all => 'cannot build the librdkafka test clients');
 
 my $t = Test::Kgate->new()->has('kg_kafka_proxy_module')
-    ->has('kg_admin_module')->plan(32);
+    ->has('kg_admin_module')->plan(37);
 
 my $k = Test::Kafka->new(dir => $t->testdir() . '/kafka');
 
@@ -117,6 +120,15 @@ like($r->{body}, qr/"route":"r1","cluster":"b","configured":"a",
 like($r->{body}, qr/"epoch":2,"switches":1/, 'r1 epoch 2, 1 switch');
 like($r->{body}, qr/"route":"r2","cluster":"a"/, 'r2 still on a');
 
+# b is probed although no route named it before: no reload needed
+
+my $ready = wait_ready();
+is($ready->{status}, 200, '/ready after an API switch, without a reload')
+    or diag($ready->{body});
+like(api('GET', '/routes')->{body},
+    qr/"route":"r1","cluster":"b"[^}]*"cluster_ok":true/,
+    'cluster_ok of the cluster switched to');
+
 is(metadata($boot1), "0:$b1->[0],1:$b1->[1]",
     'r1 on b: 2 brokers, the same first ids and ports');
 is(metadata('127.0.0.1:' . $b1->[2]), "0:$b1->[0],1:$b1->[1]",
@@ -164,14 +176,7 @@ like($t->read_file('logs/error.log') . $t->read_file('error.log'),
 
 # readiness: both clusters answered a probe
 
-my $ready;
-
-for (1 .. 50) {
-    $ready = api('GET', '/ready');
-    last if $ready->{status} == 200;
-    sleep 0.2;
-}
-
+$ready = wait_ready();
 is($ready->{status}, 200, '/ready once the clusters answered');
 
 $mb->cmd('down 1');
@@ -188,14 +193,43 @@ sleep 1;
 $r = api('GET', '/routes');
 like($r->{body}, qr/"route":"r1","cluster":"b","configured":"b",
     "overridden":false/x, 'configured cluster changed: override dropped');
+unlike($t->read_file('route.state'), qr/^route r1 /m,
+    'the stale override is removed from the state file');
+like($t->read_file('error.log'),
+    qr/\[notice\] .*the override of route "r1" to cluster "b" is removed/,
+    'the removal is logged at notice');
 
-# back to a through the API: the override is the configured cluster's
+# the configuration back to a: the stale line does not bring b back
 
-is(api('POST', '/routes/r1/switch?to=a')->{status}, 200, 'switch back');
-like($t->read_file('route.state'), qr/^route r1 cluster a configured b;$/m,
+$conf =~ s/cluster       b;\n\}\n\nroute r2/cluster       a;\n}\n\nroute r2/;
+$t->write_file_expand('kgate.conf', $conf);
+$t->reload();
+
+sleep 1;
+
+like(api('GET', '/routes')->{body}, qr/"route":"r1","cluster":"a",
+    "configured":"a","overridden":false/x,
+    'configuration back to a: the route is on a');
+
+# an API switch: the override names the configured cluster
+
+is(api('POST', '/routes/r1/switch?to=b')->{status}, 200, 'switch again');
+like($t->read_file('route.state'), qr/^route r1 cluster b configured a;$/m,
     'state file rewritten');
 
 ###############################################################################
+
+sub wait_ready {
+    my $r;
+
+    for (1 .. 50) {
+        $r = api('GET', '/ready');
+        last if $r->{status} == 200;
+        sleep 0.2;
+    }
+
+    return $r;
+}
 
 sub free_range {
     my ($n) = @_;

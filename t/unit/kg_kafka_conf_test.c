@@ -52,6 +52,7 @@ static void parse(const char *text);
 static kg_kafka_core_main_conf_t *main_conf(void);
 static kg_kafka_core_route_conf_t *route_conf(kg_uint_t n);
 static void dns_nxdomain(int fd);
+static void assert_error_at(const char *message, kg_uint_t line);
 
 
 #define KG_TEST_CONF                                                          \
@@ -505,6 +506,146 @@ test_kafka_upstream_learn_resolves_localhost(void **state)
 }
 
 
+/*
+ * Values checked once the file has been read named no place; each error
+ * now names the file and the line of the directive.
+ */
+
+static void
+test_kafka_core_check_buffer_size_names_line(void **state)
+{
+    parse(KG_TEST_CONF
+          "route default {\n"
+          "    listen 127.0.0.1:19092;\n"
+          "    broker_ports 19093-19094;\n"
+          "    buffer_size 1k;\n"
+          "    cluster local;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("\"buffer_size\" must be at least 4k in route "
+                    "\"default\"", 9);
+}
+
+
+static void
+test_kafka_core_check_frame_size_names_line(void **state)
+{
+    parse(KG_TEST_CONF
+          "route default {\n"
+          "    listen 127.0.0.1:19092;\n"
+          "    broker_ports 19093-19094;\n"
+          "    cluster local;\n"
+          "\n"
+          "    max_frame_size 3g;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("invalid \"max_frame_size\" in route \"default\", it "
+                    "must be from 64 to 2147483647 bytes", 11);
+
+    teardown(state);
+    assert_int_equal(setup(state), 0);
+
+    parse(KG_TEST_CONF
+          "route default {\n"
+          "    listen 127.0.0.1:19092;\n"
+          "    max_frame_size 63;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("invalid \"max_frame_size\" in route \"default\", it "
+                    "must be from 64 to 2147483647 bytes", 8);
+}
+
+
+static void
+test_kafka_core_check_route_timeout_names_line(void **state)
+{
+    kg_uint_t    i;
+    char         text[512], message[128];
+    const char  *names[] = { "idle_timeout", "request_timeout",
+                             "switch_drain_timeout", "pause_timeout" };
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+
+        if (i) {
+            teardown(state);
+            assert_int_equal(setup(state), 0);
+        }
+
+        (void) snprintf(text, sizeof(text),
+                        KG_TEST_CONF
+                        "route r%d {\n"
+                        "    listen 127.0.0.1:19092;\n"
+                        "    broker_ports 19093-19094;\n"
+                        "    cluster local;\n"
+                        "    %s 0s;\n"
+                        "}\n", (int) i, names[i]);
+
+        parse(text);
+
+        (void) snprintf(message, sizeof(message),
+                        "\"%s\" must be greater than zero in route \"r%d\"",
+                        names[i], (int) i);
+
+        assert_ptr_equal(t.rv, KG_CONF_ERROR);
+        assert_error_at(message, 10);
+    }
+}
+
+
+static void
+test_kafka_core_check_connect_timeout_names_line(void **state)
+{
+    parse("cluster local {\n"
+          "    bootstrap 127.0.0.1:9092;\n"
+          "    connect_timeout 0;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("\"connect_timeout\" must be greater than zero in "
+                    "cluster \"local\"", 3);
+}
+
+
+static void
+test_kafka_route_init_conf_own_failover_names_line(void **state)
+{
+    /* the failover directive comes before the route's cluster */
+
+    parse(KG_TEST_CONF
+          "route default {\n"
+          "    listen 127.0.0.1:19092;\n"
+          "    broker_ports 19093-19094;\n"
+          "    failover local after=2;\n"
+          "    cluster local;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("failover cluster \"local\" of route \"default\" is its "
+                    "own cluster", 9);
+}
+
+
+static void
+test_kafka_route_init_conf_unknown_failover_names_line(void **state)
+{
+    parse(KG_TEST_CONF
+          "route default {\n"
+          "    listen 127.0.0.1:19092;\n"
+          "    broker_ports 19093-19094;\n"
+          "    cluster local;\n"
+          "\n"
+          "    failover dr;\n"
+          "}\n");
+
+    assert_ptr_equal(t.rv, KG_CONF_ERROR);
+    assert_error_at("unknown failover cluster \"dr\" in route \"default\"",
+                    11);
+}
+
+
 static void
 test_kafka_sni_node_id_parses_name(void **state)
 {
@@ -702,6 +843,23 @@ route_conf(kg_uint_t n)
 }
 
 
+/* the message, then " in FILE:LINE" of the configuration parsed */
+
+static void
+assert_error_at(const char *message, kg_uint_t line)
+{
+    char  want[PATH_MAX + 512];
+
+    (void) snprintf(want, sizeof(want), "%s in %s:%u", message, t.conf_path,
+                    (unsigned) line);
+
+    if (strstr(t.errors, want) == NULL) {
+        print_error("expected \"%s\" in the log:\n%s\n", want, t.errors);
+        fail();
+    }
+}
+
+
 /* answers the queries waiting on fd: the question back, NXDOMAIN */
 
 static void
@@ -787,6 +945,22 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_kafka_upstream_learn_resolves_localhost,
             setup_events, teardown_events),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_core_check_buffer_size_names_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_core_check_frame_size_names_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_core_check_route_timeout_names_line,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_core_check_connect_timeout_names_line,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_route_init_conf_own_failover_names_line,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kafka_route_init_conf_unknown_failover_names_line,
+            setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_kafka_sni_node_id_parses_name, setup, teardown),
     };

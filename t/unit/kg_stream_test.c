@@ -212,6 +212,59 @@ test_proxy_pass_rejects_main_level(void **state)
 
 
 static void
+test_stream_proxy_check_rejects_zero(void **state)
+{
+    char         want[PATH_MAX + 128];
+    kg_uint_t    i;
+    kg_uint_t    line[] = { 2, 5, 5 };
+    const char  *name[] = { "proxy_connect_timeout", "proxy_timeout",
+                            "proxy_buffer_size" };
+    const char  *text[] = {
+        "stream {\n"
+        "    proxy_connect_timeout 0;\n"
+        "}\n",
+
+        "stream {\n"
+        "    server {\n"
+        "        listen 127.0.0.1:19092;\n"
+        "        proxy_pass 127.0.0.1:9092;\n"
+        "        proxy_timeout 0s;\n"
+        "    }\n"
+        "}\n",
+
+        "stream {\n"
+        "    server {\n"
+        "        listen 127.0.0.1:19092;\n"
+        "\n"
+        "        proxy_buffer_size 0;\n"
+        "        proxy_pass 127.0.0.1:9092;\n"
+        "    }\n"
+        "}\n"
+    };
+
+    /* each zero value is refused at its own line */
+
+    for (i = 0; i < 3; i++) {
+
+        if (i) {
+            teardown(state);
+            assert_int_equal(setup(state), 0);
+        }
+
+        parse(text[i]);
+
+        assert_ptr_equal(t.rv, KG_CONF_ERROR);
+
+        (void) snprintf(want, sizeof(want),
+                        "\"%s\" must be greater than zero in %s:%u",
+                        name[i], t.conf_path, (unsigned) line[i]);
+
+        assert_non_null(strstr(t.errors, want));
+    }
+}
+
+
+static void
 test_stream_core_server_rejects_missing_listen(void **state)
 {
     parse("stream {\n"
@@ -427,6 +480,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_proxy_pass_rejects_main_level,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stream_proxy_check_rejects_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_stream_core_server_rejects_missing_listen, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -150,6 +150,8 @@ typedef struct {
     kg_kafka_core_cluster_conf_t  *failover;
     kg_uint_t                      failover_after;     /* 0: off */
     kg_msec_t                      failover_interval;
+    u_char                        *failover_file;
+    kg_uint_t                      failover_line;
 
     /* the runtime state of this route in this worker */
     kg_kafka_route_t              *runtime;

@@ -35,6 +35,29 @@ static char *kg_kafka_core_fallback(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
 static char *kg_kafka_core_failover(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
+static char *kg_kafka_core_check_buffer_size(kg_conf_t *cf, void *post,
+    void *data);
+static char *kg_kafka_core_check_frame_size(kg_conf_t *cf, void *post,
+    void *data);
+static char *kg_kafka_core_check_route_timeout(kg_conf_t *cf, void *post,
+    void *data);
+static char *kg_kafka_core_check_connect_timeout(kg_conf_t *cf, void *post,
+    void *data);
+
+
+/* values are checked where they are written, so errors name FILE:LINE */
+
+static kg_conf_post_t  kg_kafka_core_buffer_size_post =
+    { kg_kafka_core_check_buffer_size };
+
+static kg_conf_post_t  kg_kafka_core_frame_size_post =
+    { kg_kafka_core_check_frame_size };
+
+static kg_conf_post_t  kg_kafka_core_route_timeout_post =
+    { kg_kafka_core_check_route_timeout };
+
+static kg_conf_post_t  kg_kafka_core_connect_timeout_post =
+    { kg_kafka_core_check_connect_timeout };
 
 
 static kg_command_t  kg_kafka_core_commands[] = {
@@ -95,42 +118,42 @@ static kg_command_t  kg_kafka_core_commands[] = {
       kg_conf_set_size_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, max_frame_size),
-      NULL },
+      &kg_kafka_core_frame_size_post },
 
     { kg_string("buffer_size"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
       kg_conf_set_size_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, buffer_size),
-      NULL },
+      &kg_kafka_core_buffer_size_post },
 
     { kg_string("idle_timeout"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
       kg_conf_set_msec_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, idle_timeout),
-      NULL },
+      &kg_kafka_core_route_timeout_post },
 
     { kg_string("request_timeout"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
       kg_conf_set_msec_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, request_timeout),
-      NULL },
+      &kg_kafka_core_route_timeout_post },
 
     { kg_string("switch_drain_timeout"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
       kg_conf_set_msec_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, switch_drain_timeout),
-      NULL },
+      &kg_kafka_core_route_timeout_post },
 
     { kg_string("pause_timeout"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
       kg_conf_set_msec_slot,
       KG_KAFKA_ROUTE_CONF_OFFSET,
       offsetof(kg_kafka_core_route_conf_t, pause_timeout),
-      NULL },
+      &kg_kafka_core_route_timeout_post },
 
     { kg_string("pause_buffer_size"),
       KG_KAFKA_ROUTE_CONF|KG_CONF_TAKE1,
@@ -167,7 +190,7 @@ static kg_command_t  kg_kafka_core_commands[] = {
       kg_conf_set_msec_slot,
       KG_KAFKA_CLUSTER_CONF_OFFSET,
       offsetof(kg_kafka_core_cluster_conf_t, connect_timeout),
-      NULL },
+      &kg_kafka_core_connect_timeout_post },
 
     { kg_string("tls"),
       KG_KAFKA_CLUSTER_CONF|KG_CONF_FLAG,
@@ -324,13 +347,6 @@ kg_kafka_core_init_cluster(kg_conf_t *cf, kg_kafka_core_cluster_conf_t *ccf)
 
     if (ccf->connect_timeout == KG_CONF_UNSET_MSEC) {
         ccf->connect_timeout = 5000;
-    }
-
-    if (ccf->connect_timeout == 0) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "\"connect_timeout\" must be greater than zero "
-                     "in cluster \"%V\"", &ccf->name);
-        return KG_ERROR;
     }
 
     if (ccf->tls == KG_CONF_UNSET) {
@@ -521,31 +537,8 @@ kg_kafka_core_merge_route_conf(kg_conf_t *cf, void *parent, void *child)
         return KG_CONF_ERROR;
     }
 
-    if (conf->buffer_size < 4096) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "\"buffer_size\" must be at least 4k in route \"%V\"",
-                     &conf->name);
-        return KG_CONF_ERROR;
-    }
-
-    if (conf->max_frame_size < 64 || conf->max_frame_size > 0x7fffffff) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "invalid \"max_frame_size\" in route \"%V\"",
-                     &conf->name);
-        return KG_CONF_ERROR;
-    }
-
     if (conf->pause_buffer_size < conf->buffer_size) {
         conf->pause_buffer_size = conf->buffer_size;
-    }
-
-    if (conf->idle_timeout == 0 || conf->request_timeout == 0
-        || conf->switch_drain_timeout == 0 || conf->pause_timeout == 0)
-    {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "timeouts must be greater than zero in route \"%V\"",
-                     &conf->name);
-        return KG_CONF_ERROR;
     }
 
     if (conf->advertise.len == 0) {
@@ -1009,6 +1002,14 @@ kg_kafka_core_failover(kg_conf_t *cf, kg_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     rcf->failover_name = value[1];
+
+    /* the cluster is known once the whole file is read: errors name this */
+
+    if (cf->conf_file) {
+        rcf->failover_file = cf->conf_file->file.name.data;
+        rcf->failover_line = cf->conf_file->line;
+    }
+
     rcf->failover_after = 3;
     rcf->failover_interval = 5000;
 
@@ -1075,6 +1076,89 @@ kg_kafka_core_fallback(kg_conf_t *cf, kg_command_t *cmd, void *conf)
     }
 
     ccf->fallback = value[1];
+
+    return KG_CONF_OK;
+}
+
+
+static char *
+kg_kafka_core_check_buffer_size(kg_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    kg_kafka_core_route_conf_t  *rcf;
+
+    if (*sp < 4096) {
+        rcf = kg_kafka_conf_get_module_route_conf(cf, kg_kafka_core_module);
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "\"buffer_size\" must be at least 4k in route "
+                           "\"%V\"", &rcf->name);
+        return KG_CONF_ERROR;
+    }
+
+    return KG_CONF_OK;
+}
+
+
+static char *
+kg_kafka_core_check_frame_size(kg_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    kg_kafka_core_route_conf_t  *rcf;
+
+    if (*sp < 64 || *sp > 0x7fffffff) {
+        rcf = kg_kafka_conf_get_module_route_conf(cf, kg_kafka_core_module);
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "invalid \"max_frame_size\" in route \"%V\", "
+                           "it must be from 64 to 2147483647 bytes",
+                           &rcf->name);
+        return KG_CONF_ERROR;
+    }
+
+    return KG_CONF_OK;
+}
+
+
+static char *
+kg_kafka_core_check_route_timeout(kg_conf_t *cf, void *post, void *data)
+{
+    kg_msec_t  *mp = data;
+
+    kg_str_t                    *value;
+    kg_kafka_core_route_conf_t  *rcf;
+
+    if (*mp == 0) {
+        value = cf->args->elts;
+        rcf = kg_kafka_conf_get_module_route_conf(cf, kg_kafka_core_module);
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "\"%V\" must be greater than zero in route "
+                           "\"%V\"", &value[0], &rcf->name);
+        return KG_CONF_ERROR;
+    }
+
+    return KG_CONF_OK;
+}
+
+
+static char *
+kg_kafka_core_check_connect_timeout(kg_conf_t *cf, void *post, void *data)
+{
+    kg_msec_t  *mp = data;
+
+    kg_kafka_core_cluster_conf_t  *ccf;
+
+    if (*mp == 0) {
+        ccf = kg_kafka_conf_get_module_cluster_conf(cf, kg_kafka_core_module);
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "\"connect_timeout\" must be greater than zero "
+                           "in cluster \"%V\"", &ccf->name);
+        return KG_CONF_ERROR;
+    }
 
     return KG_CONF_OK;
 }

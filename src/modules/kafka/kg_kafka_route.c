@@ -62,6 +62,8 @@ static void kg_kafka_route_probe_done(kg_kafka_upstream_wait_t *w,
     kg_int_t rc);
 static void kg_kafka_route_failover(kg_kafka_core_main_conf_t *cmcf,
     kg_kafka_core_cluster_conf_t *ccf, kg_log_t *log);
+static kg_uint_t kg_kafka_route_cluster_used(kg_kafka_core_main_conf_t *cmcf,
+    kg_kafka_core_cluster_conf_t *ccf);
 
 
 static kg_event_t  kg_kafka_route_timer;
@@ -103,8 +105,9 @@ kg_kafka_route_init_conf(kg_conf_t *cf, kg_kafka_core_main_conf_t *cmcf)
 
         if (ccf->name.len > KG_KAFKA_NAME_MAX) {
             kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                         "cluster name \"%V\" is longer than %d characters",
-                         &ccf->name, KG_KAFKA_NAME_MAX);
+                         "cluster name \"%V\" is longer than %d characters "
+                         "in %s:%ui", &ccf->name, KG_KAFKA_NAME_MAX,
+                         ccf->file_name, ccf->line);
             return KG_ERROR;
         }
 
@@ -116,8 +119,9 @@ kg_kafka_route_init_conf(kg_conf_t *cf, kg_kafka_core_main_conf_t *cmcf)
 
         if (rcf->name.len > KG_KAFKA_NAME_MAX) {
             kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                         "route name \"%V\" is longer than %d characters",
-                         &rcf->name, KG_KAFKA_NAME_MAX);
+                         "route name \"%V\" is longer than %d characters "
+                         "in %s:%ui", &rcf->name, KG_KAFKA_NAME_MAX,
+                         rcf->file_name, rcf->line);
             return KG_ERROR;
         }
 
@@ -141,15 +145,17 @@ kg_kafka_route_init_conf(kg_conf_t *cf, kg_kafka_core_main_conf_t *cmcf)
                 kg_log_error(KG_LOG_EMERG, cf->log, 0,
                              "unknown failover cluster \"%V\" in route "
                              "\"%V\" in %s:%ui", &rcf->failover_name,
-                             &rcf->name, rcf->file_name, rcf->line);
+                             &rcf->name, rcf->failover_file,
+                             rcf->failover_line);
                 return KG_ERROR;
             }
 
             if (rcf->failover == rcf->cluster) {
                 kg_log_error(KG_LOG_EMERG, cf->log, 0,
                              "failover cluster \"%V\" of route \"%V\" is "
-                             "its own cluster", &rcf->failover_name,
-                             &rcf->name);
+                             "its own cluster in %s:%ui",
+                             &rcf->failover_name, &rcf->name,
+                             rcf->failover_file, rcf->failover_line);
                 return KG_ERROR;
             }
 
@@ -267,7 +273,7 @@ kg_int_t
 kg_kafka_route_init_module(kg_cycle_t *cycle)
 {
     kg_str_t                        want;
-    kg_uint_t                       r, c, i, found;
+    kg_uint_t                       r, c, i, found, stale;
     kg_kafka_route_t               *rt;
     kg_kafka_conf_ctx_t            *ctx;
     kg_kafka_route_shm_t           *shm;
@@ -441,11 +447,44 @@ kg_kafka_route_init_module(kg_cycle_t *cycle)
 
     shm->generation++;
 
+    stale = 0;
+
     for (r = 0; r < cmcf->routes.nelts; r++) {
         rcfp[r]->runtime->generation = shm->generation;
+
+        if (rcfp[r]->runtime->stale.len) {
+            stale = 1;
+        }
     }
 
     kg_unlock(&shm->lock);
+
+    /*
+     * The zone now holds the configured cluster of a route whose override
+     * the configuration made stale: the file is written again from the
+     * zone, without that line, or it would apply again once the
+     * configuration names the override's "configured" cluster anew.
+     */
+
+    if (!stale || kg_test_config) {
+        return KG_OK;
+    }
+
+    if (kg_kafka_route_write_state(cmcf, cycle->log) != KG_OK) {
+        return KG_OK;
+    }
+
+    for (r = 0; r < cmcf->routes.nelts; r++) {
+        rt = rcfp[r]->runtime;
+
+        if (rt->stale.len) {
+            kg_log_error(KG_LOG_NOTICE, cycle->log, 0,
+                         "the override of route \"%V\" to cluster \"%V\" "
+                         "is removed from state file \"%V\": the "
+                         "configuration changed the route's cluster",
+                         &rcfp[r]->name, &rt->stale, &cmcf->state_file);
+        }
+    }
 
     return KG_OK;
 }
@@ -456,11 +495,10 @@ kg_kafka_route_init_module(kg_cycle_t *cycle)
 kg_int_t
 kg_kafka_route_init_process(kg_cycle_t *cycle)
 {
-    kg_uint_t                       c, r, probe;
+    kg_uint_t                       c;
     kg_kafka_conf_ctx_t            *ctx;
     kg_kafka_route_probe_t         *p;
     kg_kafka_core_main_conf_t      *cmcf;
-    kg_kafka_core_route_conf_t    **rcfp;
     kg_kafka_core_cluster_conf_t  **ccfp;
 
     ctx = (kg_kafka_conf_ctx_t *) kg_get_conf(cycle->conf_ctx, kg_kafka_module);
@@ -487,23 +525,17 @@ kg_kafka_route_init_process(kg_cycle_t *cycle)
         return KG_OK;
     }
 
-    /* one worker probes each cluster a route uses or may fail over to */
+    /*
+     * One worker probes every cluster: a switch by the admin API may go to
+     * any of them, and the probes of the new one must be there at once.
+     * A Metadata request per cluster and interval is cheap.
+     */
 
-    rcfp = cmcf->routes.elts;
     ccfp = cmcf->clusters.elts;
 
     for (c = 0; c < cmcf->clusters.nelts; c++) {
-        probe = 0;
 
-        for (r = 0; r < cmcf->routes.nelts; r++) {
-            if (rcfp[r]->cluster == ccfp[c] || rcfp[r]->failover == ccfp[c]
-                || rcfp[r]->runtime->active == ccfp[c])
-            {
-                probe = 1;
-            }
-        }
-
-        if (!probe || ccfp[c]->state == NULL) {
+        if (ccfp[c]->state == NULL) {
             continue;
         }
 
@@ -893,6 +925,7 @@ kg_kafka_route_probe_handler(kg_event_t *ev)
 static void
 kg_kafka_route_probe_done(kg_kafka_upstream_wait_t *w, kg_int_t rc)
 {
+    kg_uint_t                  level;
     kg_kafka_route_probe_t    *p;
     kg_kafka_cluster_state_t  *cs;
 
@@ -916,7 +949,12 @@ kg_kafka_route_probe_done(kg_kafka_upstream_wait_t *w, kg_int_t rc)
         cs->failures++;
         cs->ok = 0;
 
-        kg_log_error(KG_LOG_WARN, p->log, 0,
+        /* a cluster no route uses or fails over to is only a switch target */
+
+        level = kg_kafka_route_cluster_used(p->cmcf, p->cluster)
+                ? KG_LOG_WARN : KG_LOG_INFO;
+
+        kg_log_error(level, p->log, 0,
                      "cluster \"%V\" failed %ui probe(s) in a row",
                      &p->cluster->name, (kg_uint_t) cs->failures);
 
@@ -966,6 +1004,27 @@ kg_kafka_route_failover(kg_kafka_core_main_conf_t *cmcf,
         (void) kg_kafka_route_switch(rt, rcf->failover,
                                      KG_KAFKA_SWITCH_FAILOVER, log);
     }
+}
+
+
+static kg_uint_t
+kg_kafka_route_cluster_used(kg_kafka_core_main_conf_t *cmcf,
+    kg_kafka_core_cluster_conf_t *ccf)
+{
+    kg_uint_t                     r;
+    kg_kafka_core_route_conf_t  **rcfp;
+
+    rcfp = cmcf->routes.elts;
+
+    for (r = 0; r < cmcf->routes.nelts; r++) {
+        if (rcfp[r]->cluster == ccf || rcfp[r]->failover == ccf
+            || rcfp[r]->runtime->active == ccf)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1374,13 +1433,15 @@ kg_kafka_route_read_state(kg_conf_t *cf, kg_kafka_core_main_conf_t *cmcf)
                               e[i].configured.len)
                    != 0))
         {
-            kg_log_error(KG_LOG_WARN, cf->log, 0,
+            kg_log_error(KG_LOG_NOTICE, cf->log, 0,
                          "route \"%V\": the configuration changed its "
                          "cluster from \"%V\" to \"%V\" since the override "
                          "to \"%V\" in state file \"%V\": the "
                          "configuration applies", &rt->conf->name,
                          &e[i].configured, &rt->conf->cluster->name,
                          &e[i].cluster, &cmcf->state_file);
+
+            rt->stale = ccf->name;
             continue;
         }
 

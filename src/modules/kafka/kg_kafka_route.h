@@ -69,7 +69,13 @@
  * The state file (admin "state_file", default logs/kgate.state) is
  * written after every API switch and failover, to a temporary file
  * renamed over it; the master reads it at start and reload, and
- * "kgate -T" shows the overrides it applies.
+ * "kgate -T" shows the overrides it applies.  An override made before
+ * the configuration changed the route's cluster is dropped, and the
+ * master rewrites the file without it, so that it never applies again.
+ *
+ * Worker 0 probes every cluster of the configuration, whether a route
+ * uses it or not: an API switch may go to any of them, and /ready and
+ * "cluster_ok" need the probes of the new one at once.
  */
 
 
@@ -169,6 +175,9 @@ struct kg_kafka_route_s {
 
     /* the state file's override read with this configuration */
     kg_str_t                       override;
+
+    /* an override the configuration made stale: the master removes it */
+    kg_str_t                       stale;
 
     kg_queue_t                     sessions;     /* kg_kafka_session_t */
 

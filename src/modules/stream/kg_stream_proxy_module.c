@@ -57,6 +57,19 @@ static char *kg_stream_proxy_merge_srv_conf(kg_conf_t *cf, void *parent,
     void *child);
 static char *kg_stream_proxy_pass(kg_conf_t *cf, kg_command_t *cmd,
     void *conf);
+static char *kg_stream_proxy_check_msec(kg_conf_t *cf, void *post,
+    void *data);
+static char *kg_stream_proxy_check_size(kg_conf_t *cf, void *post,
+    void *data);
+
+
+/* zero is refused where it is written, so the error names FILE:LINE */
+
+static kg_conf_post_t  kg_stream_proxy_msec_post =
+    { kg_stream_proxy_check_msec };
+
+static kg_conf_post_t  kg_stream_proxy_size_post =
+    { kg_stream_proxy_check_size };
 
 
 static kg_command_t  kg_stream_proxy_commands[] = {
@@ -73,21 +86,21 @@ static kg_command_t  kg_stream_proxy_commands[] = {
       kg_conf_set_msec_slot,
       KG_STREAM_SRV_CONF_OFFSET,
       offsetof(kg_stream_proxy_srv_conf_t, connect_timeout),
-      NULL },
+      &kg_stream_proxy_msec_post },
 
     { kg_string("proxy_timeout"),
       KG_STREAM_MAIN_CONF|KG_STREAM_SRV_CONF|KG_CONF_TAKE1,
       kg_conf_set_msec_slot,
       KG_STREAM_SRV_CONF_OFFSET,
       offsetof(kg_stream_proxy_srv_conf_t, timeout),
-      NULL },
+      &kg_stream_proxy_msec_post },
 
     { kg_string("proxy_buffer_size"),
       KG_STREAM_MAIN_CONF|KG_STREAM_SRV_CONF|KG_CONF_TAKE1,
       kg_conf_set_size_slot,
       KG_STREAM_SRV_CONF_OFFSET,
       offsetof(kg_stream_proxy_srv_conf_t, buffer_size),
-      NULL },
+      &kg_stream_proxy_size_post },
 
       kg_null_command
 };
@@ -751,21 +764,41 @@ kg_stream_proxy_merge_srv_conf(kg_conf_t *cf, void *parent, void *child)
 
     kg_conf_merge_size_value(conf->buffer_size, prev->buffer_size, 16384);
 
-    if (conf->connect_timeout == 0) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "\"proxy_connect_timeout\" must be greater than zero");
+    return KG_CONF_OK;
+}
+
+
+static char *
+kg_stream_proxy_check_msec(kg_conf_t *cf, void *post, void *data)
+{
+    kg_msec_t  *mp = data;
+
+    kg_str_t  *value;
+
+    if (*mp == 0) {
+        value = cf->args->elts;
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "\"%V\" must be greater than zero", &value[0]);
         return KG_CONF_ERROR;
     }
 
-    if (conf->timeout == 0) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "\"proxy_timeout\" must be greater than zero");
-        return KG_CONF_ERROR;
-    }
+    return KG_CONF_OK;
+}
 
-    if (conf->buffer_size == 0) {
-        kg_log_error(KG_LOG_EMERG, cf->log, 0,
-                     "\"proxy_buffer_size\" must be greater than zero");
+
+static char *
+kg_stream_proxy_check_size(kg_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    kg_str_t  *value;
+
+    if (*sp == 0) {
+        value = cf->args->elts;
+
+        kg_conf_log_error(KG_LOG_EMERG, cf, 0,
+                           "\"%V\" must be greater than zero", &value[0]);
         return KG_CONF_ERROR;
     }
 
