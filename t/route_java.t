@@ -8,9 +8,10 @@
 # for a moment, then paused and resumed while it streams; neither tool
 # reports an error or an exception, the consumer keeps receiving lines
 # produced after the switch and after the resume, and every line is in
-# one of the clusters.  A last switch while lines stream is a TODO: kgate
-# drops the requests it has not forwarded when a drain begins, the client
-# retries them, and a retry kills the 0.9.0.1 producer (KAFKA-3594).
+# one of the clusters.  A last switch while lines stream: the clients keep
+# their connections, the requests sent during the drain go to the new
+# cluster, and the producer retries nothing (a retry kills the 0.9.0.1
+# producer, KAFKA-3594).
 #
 # The producer is fed one line every 10 ms through a pipe, so it is
 # running, not done, when the route changes under it.  About a minute on
@@ -201,8 +202,8 @@ unlike($pout, qr/Exception|ERROR/,
     'no error or exception from the producer through switch and pause')
     or diag(substr($pout, 0, 3000));
 
-# then a switch back to a while lines stream: kgate drops the requests it
-# has not forwarded when the drain begins, with the connection
+# then a switch back to a while lines stream: the connections stay, what
+# the producer sends while they drain goes to a
 
 $st{stream} = api('POST', '/routes/jv/switch?to=a')->{status};
 feed(1250, 250);
@@ -271,21 +272,15 @@ diag(sprintf('java console tools: %d lines fed, %d in a, %d in b, %d '
     . 'duplicates; consumer got %d distinct', $fed, scalar keys %a,
     scalar keys %b, $dups, scalar keys %seen));
 
-TODO: {
-    local $TODO = 'a switch while requests stream drops those not yet '
-        . 'forwarded: the client retries, fatal for the 0.9.0.1 Java '
-        . 'producer (KAFKA-3594)';
+$pout = $t->read_file('producer.out') . $t->read_file('producer.err');
 
-    $pout = $t->read_file('producer.out') . $t->read_file('producer.err');
-
-    unlike($pout, qr/NETWORK_EXCEPTION|Exception|ERROR/,
-        'no retry, error or exception from the producer after a switch '
-        . 'under streaming') or diag(substr($pout, 0, 1500));
-    ok($fed == $N && $pst == 0, "the producer took all $N lines and "
-        . "exited 0 (took $fed, exit $pst)");
-    ok((grep { $seen{$_} } 1350 .. $N - 1) > 0,
-        'console consumer received lines sent after that switch');
-}
+unlike($pout, qr/NETWORK_EXCEPTION|Exception|ERROR/,
+    'no retry, error or exception from the producer after a switch '
+    . 'under streaming') or diag(substr($pout, 0, 1500));
+ok($fed == $N && $pst == 0, "the producer took all $N lines and "
+    . "exited 0 (took $fed, exit $pst)");
+ok((grep { $seen{$_} } 1350 .. $N - 1) > 0,
+    'console consumer received lines sent after that switch');
 
 ###############################################################################
 

@@ -6,9 +6,9 @@
 # its requests are held, not forwarded (kgate's request counter does not
 # move); resume releases them and the producer completes; past
 # pause_timeout held requests get a retriable error and the client
-# retries; pause -> switch -> resume sends the held requests of the old
-# cluster's sessions nowhere, and the producer completes on the new
-# cluster.
+# retries; pause -> switch -> resume never sends a held request to the
+# old cluster: the sessions move to the new one, which gets the held
+# requests at the resume, and the producer completes there.
 
 use warnings;
 use strict;

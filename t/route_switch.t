@@ -8,7 +8,10 @@
 # message is in one of the clusters, duplicates are counted, and the
 # longest client-visible pause is printed.  Across the reload, a
 # connection of a route whose cluster did not change stays open, while
-# the switched route's connections are drained by the old worker.
+# the switched route's connections are drained by the old worker.  Then,
+# with no load: a switch by the API keeps the client connections of the
+# route's workers, re-paired with the new cluster; a request sent while a
+# connection drains is answered by the new cluster.
 
 use warnings;
 use strict;
@@ -33,7 +36,7 @@ system('/usr/bin/python3 -c "import confluent_kafka" 2>/dev/null') == 0
     or plan(skip_all => 'no python3-confluent-kafka');
 
 my $t = Test::Kgate->new()->has('kg_kafka_proxy_module')
-    ->has('kg_admin_module')->plan(12);
+    ->has('kg_admin_module')->plan(22);
 
 my $k = Test::Kafka->new(dir => $t->testdir() . '/kafka');
 
@@ -143,9 +146,9 @@ ok(api_versions($keep, 2), 'route "keep" connection kept across reload');
 
 my $log = $t->read_file('error.log');
 
-like($log, qr/closing drained connection: route "sw" was switched/,
-    'switched connections drained');
-unlike($log, qr/closing drained connection: route "keep"/,
+like($log, qr/drained connection moves from cluster "a" to "b": route "sw"/,
+    'switched connections re-paired with the new cluster');
+unlike($log, qr/drained connection: route "keep"|route "keep" was switched/,
     'route "keep" not drained');
 
 $r = api('GET', '/routes');
@@ -156,6 +159,71 @@ like(api('GET', '/metrics')->{body},
     qr/kgate_route_switches_total\{route="sw"\} 3/, 'switch metric');
 
 close $keep;
+
+###############################################################################
+
+# the same client sockets before and after a switch by the API, sw is on b
+
+local $SIG{PIPE} = 'IGNORE';
+
+my %id = (a => cluster_id($ma), b => cluster_id($mb));
+
+ok($id{a} && $id{b} && $id{a} ne $id{b}, 'mock cluster ids')
+    or diag(explain(\%id));
+
+my $cs = IO::Socket::INET->new(PeerAddr => $boot, Timeout => 5);
+my $cb = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$b1->[1]",
+    Timeout => 5);
+
+my $m = metadata($cs, 10);
+is($m && $m->{cluster_id}, $id{b}, 'bootstrap connection on b');
+
+$m = metadata($cb, 20);
+is($m && $m->{cluster_id}, $id{b}, 'broker port connection on b');
+
+# a request in flight on b when the switch comes, one more sent while
+# the connection drains: b answers the first, a the second
+
+$mb->cmd("rtt $_ 1500") for 1 .. 3;
+
+send_metadata($cs, 11);
+sleep 0.3;
+
+is(api('POST', '/routes/sw/switch?to=a')->{status}, 200,
+    'switch to a with a request in flight');
+
+sleep 0.3;
+send_metadata($cs, 12);
+
+my $m11 = read_metadata($cs);
+my $m12 = read_metadata($cs);
+
+$mb->cmd("rtt $_ 0") for 1 .. 3;
+
+is($m11 && "$m11->{corr} $m11->{cluster_id}", "11 $id{b}",
+    'request in flight answered by the old cluster');
+is($m12 && "$m12->{corr} $m12->{cluster_id}", "12 $id{a}",
+    'request sent while draining answered by the new cluster');
+
+# kgate's virtual ids and ports, whichever cluster answers
+
+is($m12 && join(',', map { "$_->[0]:$_->[2]" } @{$m12->{brokers}}),
+    join(',', map { "$_:$b1->[$_]" } 0 .. 2),
+    'new cluster brokers under virtual ids');
+
+$m = metadata($cs, 13);
+is($m && $m->{cluster_id}, $id{a}, 'bootstrap connection kept, now on a');
+
+$m = metadata($cb, 21);
+is($m && $m->{cluster_id}, $id{a}, 'broker port connection kept, now on a');
+
+$log = $t->read_file('error.log');
+
+like($log, qr/connection re-paired with \S+ of cluster "a"/,
+    'connections re-paired');
+
+close $cs;
+close $cb;
 
 ###############################################################################
 
@@ -175,6 +243,64 @@ sub api_versions {
     return 0 unless sysread_all($s, \$body, $n);
 
     return unpack('N', $body) == $corr;
+}
+
+# Metadata v2, no topics: brokers and the cluster id
+
+sub send_metadata {
+    my ($s, $corr) = @_;
+
+    return unless $s;
+
+    my $req = pack('nnNn/a*', 3, 2, $corr, 't') . pack('N', 0);
+    print $s pack('N', length $req) . $req;
+}
+
+sub read_metadata {
+    my ($s) = @_;
+
+    return undef unless $s;
+
+    my $len;
+    return undef unless sysread_all($s, \$len, 4);
+    my $body;
+    return undef unless sysread_all($s, \$body, unpack('N', $len));
+
+    my ($corr, $n) = unpack('NN', $body);
+    my $off = 8;
+    my @brokers;
+
+    for (1 .. $n) {
+        my ($id, $host, $port, $rack) = unpack("x$off N n/a N n", $body);
+        $off += 4 + 2 + length($host) + 4 + 2;
+        $off += $rack if $rack != 0xffff;
+        push @brokers, [ $id, $host, $port ];
+    }
+
+    my ($cl) = unpack("x$off n", $body);
+    my $cluster_id = $cl == 0xffff ? '' : unpack("x$off n/a", $body);
+
+    return { corr => $corr, cluster_id => $cluster_id,
+             brokers => [ sort { $a->[0] <=> $b->[0] } @brokers ] };
+}
+
+sub metadata {
+    my ($s, $corr) = @_;
+
+    send_metadata($s, $corr);
+    return read_metadata($s);
+}
+
+# asked straight from the mock cluster
+
+sub cluster_id {
+    my ($mock) = @_;
+
+    my $s = IO::Socket::INET->new(
+        PeerAddr => (split /,/, $mock->bootstrap())[0], Timeout => 5);
+    my $m = metadata($s, 1);
+
+    return $m ? $m->{cluster_id} : undef;
 }
 
 sub sysread_all {

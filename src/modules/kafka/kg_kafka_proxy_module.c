@@ -96,7 +96,19 @@ typedef struct {
 
     kg_kafka_inflight_t           inflight0[KG_KAFKA_PROXY_INFLIGHT0];
 
+    /* the close cause a session carries while it runs */
+    kg_uint_t                     cause;
+
     unsigned                      connected:1;
+
+    /* a drained session connects to the route's new cluster */
+    unsigned                      repairing:1;
+
+    /*
+     * the client authenticated the upstream connection (SASL): another
+     * one would not be, so a switch closes the session
+     */
+    unsigned                      authenticated:1;
 
     /* a broker port with no broker behind it in the active cluster */
     unsigned                      surplus:1;
@@ -164,6 +176,8 @@ static kg_int_t kg_kafka_proxy_node_host(void *data, kg_pool_t *pool,
 static void kg_kafka_proxy_notify(kg_kafka_session_t *s);
 static void kg_kafka_proxy_pause_handler(kg_event_t *ev);
 static void kg_kafka_proxy_drain_handler(kg_event_t *ev);
+static kg_int_t kg_kafka_proxy_repair(kg_kafka_session_t *s);
+static void kg_kafka_proxy_repaired(kg_kafka_session_t *s);
 static kg_int_t kg_kafka_proxy_grow(kg_kafka_session_t *s, size_t size);
 static kg_int_t kg_kafka_proxy_answer(kg_kafka_session_t *s,
     kg_kafka_request_header_t *h, int16_t acks, kg_uint_t reason);
@@ -396,6 +410,16 @@ kg_kafka_proxy_choose(kg_kafka_session_t *s)
     if (node == NULL) {
         if (!u->fetched) {
             return KG_AGAIN;
+        }
+
+        if (u->repairing) {
+
+            /* the client reconnects to a surplus port, as below */
+
+            kg_log_error(KG_LOG_INFO, s->connection->log, 0,
+                         "no broker of cluster \"%V\" behind this port, "
+                         "closing drained connection", &s->cluster->name);
+            return KG_DECLINED;
         }
 
         /*
@@ -656,6 +680,11 @@ kg_kafka_proxy_connected(kg_kafka_session_t *s)
 
     kg_log_debug0(KG_LOG_DEBUG_KAFKA, s->connection->log, 0,
                   "kafka upstream connected");
+
+    if (u->repairing) {
+        kg_kafka_proxy_repaired(s);
+        return;
+    }
 
     s->phase_handler++;
 
@@ -1037,9 +1066,11 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
     }
 
     /*
-     * The route was switched: what was sent upstream is answered, what
-     * was not is dropped (the client sends it again, to the new cluster,
-     * on a new connection), then the session closes.
+     * The route was switched: once what was sent upstream is answered,
+     * the client is paired with the new cluster and what it sent since
+     * goes there.  Where that cannot be, what was not forwarded is
+     * dropped (the client sends it again, to the new cluster, on a new
+     * connection), and the session closes.
      */
 
     if (s->draining
@@ -1049,6 +1080,23 @@ kg_kafka_proxy_process(kg_kafka_session_t *s, kg_uint_t from_upstream,
         && u->responses.buf.pos == u->responses.buf.last
         && u->out == NULL && u->whole == NULL)
     {
+        rc = kg_kafka_proxy_repair(s);
+
+        if (rc == KG_OK) {
+            /* the same cluster again: the upstream connection stays */
+
+            if (!c->read->posted) {
+                kg_post_event(c->read, &kg_posted_events);
+            }
+
+            kg_kafka_proxy_set_timers(s);
+            return;
+        }
+
+        if (rc != KG_DECLINED) {
+            return;
+        }
+
         kg_log_error(KG_LOG_INFO, c->log, 0,
                      "closing drained connection: route \"%V\" was "
                      "switched to another cluster", &s->route->name);
@@ -1292,6 +1340,12 @@ kg_kafka_proxy_requests(kg_kafka_session_t *s)
 
         if (u->metrics && h.api_key >= 0 && h.api_key < KG_KAFKA_API_MAX) {
             kg_metrics_inc(&u->metrics->requests[h.api_key], 1);
+        }
+
+        if (h.api_key == KG_KAFKA_API_SASL_HANDSHAKE
+            || h.api_key == KG_KAFKA_API_SASL_AUTHENTICATE)
+        {
+            u->authenticated = 1;
         }
 
         if (acks != 0) {
@@ -1987,9 +2041,12 @@ kg_kafka_proxy_notify(kg_kafka_session_t *s)
         kg_add_timer(&u->drain_event, s->route->switch_drain_timeout);
     }
 
-    if ((s->draining || !kg_kafka_route_paused(s))
-        && u->pause_event.timer_set)
-    {
+    /*
+     * held requests stay held while the session drains: they go to the
+     * new cluster, and pause_timeout still counts from their first hold
+     */
+
+    if (!kg_kafka_route_paused(s) && u->pause_event.timer_set) {
         kg_del_timer(&u->pause_event);
     }
 
@@ -2024,7 +2081,7 @@ kg_kafka_proxy_pause_handler(kg_event_t *ev)
     u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
     d = &u->requests;
 
-    if (!kg_kafka_route_paused(s) || s->draining) {
+    if (!kg_kafka_route_paused(s)) {
         return;
     }
 
@@ -2138,6 +2195,178 @@ kg_kafka_proxy_drain_handler(kg_event_t *ev)
     s->close_cause = KG_KAFKA_CLOSE_DRAIN;
 
     kg_kafka_finalize_session(s);
+}
+
+
+/*
+ * A drained session: nothing is in flight upstream, and what the client
+ * sent since the switch waits unparsed at requests.scan.  The upstream
+ * connection alone is closed, and the client is paired with the broker
+ * of the same rank in the route's new cluster (a bootstrap port: any of
+ * its bootstrap addresses), so the client keeps its connection and its
+ * metadata.  KG_OK: the route came back to the session's cluster, the
+ * upstream stays; KG_AGAIN: connecting, or the session was finalized;
+ * KG_DECLINED: the session is closed as before.
+ */
+
+static kg_int_t
+kg_kafka_proxy_repair(kg_kafka_session_t *s)
+{
+    kg_int_t                       rc;
+    kg_connection_t               *c;
+    kg_kafka_route_t              *rt;
+    kg_kafka_route_shm_t          *shm;
+    kg_kafka_proxy_ctx_t          *u;
+    kg_kafka_route_metrics_t      *m;
+    kg_kafka_core_cluster_conf_t  *to;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    rt = s->route->runtime;
+
+    to = (rt != NULL) ? rt->active : NULL;
+
+    /*
+     * A worker of an older configuration (a switch by reload) leaves the
+     * client to reconnect to the new workers, with the new configuration
+     * of the cluster; an authenticated upstream connection cannot be
+     * replaced.
+     */
+
+    if (to == NULL || to->upstream == NULL || to->bootstrap.nelts == 0
+        || u->authenticated || kg_exiting || c->close)
+    {
+        return KG_DECLINED;
+    }
+
+    shm = (rt->cmcf && rt->cmcf->shm_zone) ? rt->cmcf->shm_zone->data : NULL;
+
+    if (shm && shm->generation != rt->generation) {
+        return KG_DECLINED;
+    }
+
+    if (u->drain_event.timer_set) {
+        kg_del_timer(&u->drain_event);
+    }
+
+    s->draining = 0;
+
+    if (to == s->cluster) {
+        kg_log_error(KG_LOG_INFO, c->log, 0,
+                     "route \"%V\" is back on cluster \"%V\", the "
+                     "connection stays", &s->route->name, &to->name);
+        return KG_OK;
+    }
+
+    kg_log_error(KG_LOG_INFO, c->log, 0,
+                 "drained connection moves from cluster \"%V\" to \"%V\": "
+                 "route \"%V\" was switched", &s->cluster->name, &to->name,
+                 &s->route->name);
+
+    kg_kafka_proxy_close_upstream(s);
+
+    /* the session now counts for the new cluster */
+
+    m = kg_kafka_route_metrics(s);
+
+    if (m) {
+        kg_metrics_dec(m->active, 1);
+    }
+
+    s->cluster = to;
+
+    m = kg_kafka_route_metrics(s);
+
+    if (m) {
+        kg_metrics_inc(m->connections, 1);
+        kg_metrics_inc(m->active, 1);
+    }
+
+    u->metrics = m;
+
+    /* the idle timer is the connect timeout's until the pump runs again */
+
+    if (c->read->timer_set) {
+        kg_del_timer(c->read);
+    }
+
+    if (c->write->timer_set) {
+        kg_del_timer(c->write);
+    }
+
+    c->read->handler = kg_kafka_proxy_wait_handler;
+    c->write->handler = kg_kafka_proxy_wait_handler;
+
+    u->repairing = 1;
+    u->surplus = 0;
+    u->fetched = 0;
+    u->tries = 0;
+    u->addr = to->upstream->next;
+
+    /* a failure from here closes the client as a drain did */
+
+    u->cause = s->close_cause;
+    s->close_cause = KG_KAFKA_CLOSE_DRAIN;
+
+    rc = kg_kafka_proxy_choose(s);
+
+    if (rc == KG_AGAIN) {
+        c->log->action = "fetching metadata";
+
+        if (kg_kafka_upstream_refresh(to->upstream, &u->wait) == KG_ERROR) {
+            kg_kafka_finalize_session(s);
+        }
+
+        return KG_AGAIN;
+    }
+
+    if (rc != KG_OK) {
+        kg_kafka_finalize_session(s);
+        return KG_AGAIN;
+    }
+
+    kg_kafka_proxy_connect(s);
+
+    return KG_AGAIN;
+}
+
+
+/* the new upstream is connected: the pump goes on where it stopped */
+
+static void
+kg_kafka_proxy_repaired(kg_kafka_session_t *s)
+{
+    kg_connection_t       *c, *pc;
+    kg_kafka_proxy_ctx_t  *u;
+
+    c = s->connection;
+    u = kg_kafka_get_module_ctx(s, kg_kafka_proxy_module);
+    pc = u->peer.connection;
+
+    u->repairing = 0;
+    s->close_cause = u->cause;
+
+    kg_kafka_frame_init(&u->responses.frame, s->route->max_frame_size,
+                        KG_KAFKA_FRAME_RESPONSE|KG_KAFKA_FRAME_DETECT);
+
+    kg_kafka_proxy_set_nodelay(pc);
+
+    c->log->action = "proxying connection";
+
+    kg_log_error(KG_LOG_INFO, c->log, 0,
+                 "connection re-paired with %V of cluster \"%V\"",
+                 &u->name, &s->cluster->name);
+
+    c->read->handler = kg_kafka_proxy_downstream_handler;
+    c->write->handler = kg_kafka_proxy_downstream_handler;
+    pc->read->handler = kg_kafka_proxy_upstream_handler;
+    pc->write->handler = kg_kafka_proxy_upstream_handler;
+
+    if (pc->read->ready) {
+        kg_post_event(pc->read, &kg_posted_events);
+    }
+
+    kg_kafka_proxy_process(s, 0, 1);
 }
 
 
