@@ -87,8 +87,7 @@ sub allow_log {
     return $self;
 }
 
-# Free ports are found by binding to port 0; each placeholder number keeps
-# its port for the life of the object.
+# Each placeholder number keeps its port for the life of the object.
 
 # Ports come from outside the kernel's ephemeral range: a port picked
 # there may be taken by any outgoing connection (the clients' and the
