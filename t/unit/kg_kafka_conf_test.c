@@ -47,7 +47,6 @@ static int setup(void **state);
 static int teardown(void **state);
 static int setup_events(void **state);
 static int teardown_events(void **state);
-static void temp_name(char *buf, const char *name);
 static void parse(const char *text);
 static kg_kafka_core_main_conf_t *main_conf(void);
 static kg_kafka_core_route_conf_t *route_conf(kg_uint_t n);
@@ -681,7 +680,7 @@ setup(void **state)
 
     kg_memzero(&t, sizeof(test_ctx_t));
 
-    temp_name(t.log_path, "kg_kafka_conf_test_log");
+    kg_test_temp_name(t.log_path, "kg_kafka_conf_test_log");
 
     fd = mkstemp(t.log_path);
     if (fd == -1) {
@@ -749,63 +748,16 @@ teardown(void **state)
 }
 
 
-/* temporary files go to the build directory the test runner names */
-
-static void
-temp_name(char *buf, const char *name)
-{
-    char  *dir;
-
-    dir = getenv("KG_TEST_BUILDDIR");
-
-    if (dir == NULL || *dir == '\0') {
-        dir = ".";
-    }
-
-    (void) snprintf(buf, PATH_MAX, "%s/%s.XXXXXX", dir, name);
-}
-
-
 /* parses as kg_init_cycle() does, then finishes the kafka module's conf */
 
 static void
 parse(const char *text)
 {
-    int                 fd;
-    ssize_t             n;
-    kg_str_t            file;
-    kg_conf_t           conf;
-    kg_core_module_t   *module;
+    ssize_t            n;
+    kg_core_module_t  *module;
 
-    temp_name(t.conf_path, "kg_kafka_conf_test_conf");
-
-    fd = mkstemp(t.conf_path);
-    assert_true(fd != -1);
-
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
-    (void) close(fd);
-
-    kg_memzero(&conf, sizeof(kg_conf_t));
-
-    conf.args = kg_array_create(t.pool, 10, sizeof(kg_str_t));
-    assert_non_null(conf.args);
-
-    conf.temp_pool = kg_create_pool(16384, &t.log);
-    assert_non_null(conf.temp_pool);
-
-    conf.ctx = t.cycle->conf_ctx;
-    conf.cycle = t.cycle;
-    conf.pool = t.pool;
-    conf.log = &t.log;
-    conf.module_type = KG_CORE_MODULE;
-    conf.cmd_type = KG_MAIN_CONF;
-
-    file.data = (u_char *) t.conf_path;
-    file.len = strlen(t.conf_path);
-
-    t.rv = kg_conf_parse(&conf, &file);
-
-    kg_destroy_pool(conf.temp_pool);
+    t.rv = kg_test_conf_parse_text(t.cycle, t.conf_path,
+                                   "kg_kafka_conf_test_conf", text);
 
     if (t.rv == KG_CONF_OK) {
         module = kg_kafka_module.ctx;

@@ -404,34 +404,13 @@ teardown(void **state)
 static void
 parse(const char *text)
 {
-    int        fd;
-    ssize_t    n;
-    kg_str_t   file;
-    kg_conf_t  conf;
+    ssize_t  n;
 
-    kg_test_temp_name(t.conf_path, "kg_stream_test_conf");
-
-    fd = mkstemp(t.conf_path);
-    assert_true(fd != -1);
-
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
-    (void) close(fd);
-
-    assert_int_equal(kg_test_conf_init(&conf, t.cycle), KG_OK);
-
-    conf.temp_pool = kg_create_pool(16384, &t.log);
-    assert_non_null(conf.temp_pool);
-
-    file.data = (u_char *) t.conf_path;
-    file.len = strlen(t.conf_path);
-
-    t.rv = kg_conf_parse(&conf, &file);
-
-    kg_destroy_pool(conf.temp_pool);
+    t.rv = kg_test_conf_parse_text(t.cycle, t.conf_path,
+                                   "kg_stream_test_conf", text);
 
     n = pread(t.log_file.fd, t.errors, sizeof(t.errors) - 1, 0);
     t.errors[n > 0 ? n : 0] = '\0';
-
 }
 
 

@@ -248,3 +248,55 @@ kg_test_conf_init(kg_conf_t *cf, kg_cycle_t *cycle)
 
     return KG_OK;
 }
+
+
+/*
+ * Writes text to a new file BUILDDIR/NAME.XXXXXX (its name left in path,
+ * PATH_MAX bytes) and parses it at main level into cycle, as
+ * kg_init_cycle() does: returns what kg_conf_parse() returned.
+ */
+
+char *
+kg_test_conf_parse_text(kg_cycle_t *cycle, char *path, const char *name,
+    const char *text)
+{
+    int         fd;
+    char       *rv;
+    size_t      len;
+    kg_str_t    file;
+    kg_conf_t   conf;
+
+    kg_test_temp_name(path, name);
+
+    fd = mkstemp(path);
+    if (fd == -1) {
+        return KG_CONF_ERROR;
+    }
+
+    len = strlen(text);
+
+    if (write(fd, text, len) != (ssize_t) len) {
+        (void) close(fd);
+        return KG_CONF_ERROR;
+    }
+
+    (void) close(fd);
+
+    if (kg_test_conf_init(&conf, cycle) != KG_OK) {
+        return KG_CONF_ERROR;
+    }
+
+    conf.temp_pool = kg_create_pool(16384, cycle->log);
+    if (conf.temp_pool == NULL) {
+        return KG_CONF_ERROR;
+    }
+
+    file.data = (u_char *) path;
+    file.len = strlen(path);
+
+    rv = kg_conf_parse(&conf, &file);
+
+    kg_destroy_pool(conf.temp_pool);
+
+    return rv;
+}

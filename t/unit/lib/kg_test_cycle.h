@@ -26,6 +26,8 @@ char *kg_test_path(const char *dir, const char *name);
 kg_cycle_t *kg_test_cycle_create(kg_log_t *log, const char *prefix);
 kg_int_t kg_test_cycle_create_conf(kg_cycle_t *cycle);
 kg_int_t kg_test_conf_init(kg_conf_t *cf, kg_cycle_t *cycle);
+char *kg_test_conf_parse_text(kg_cycle_t *cycle, char *path,
+    const char *name, const char *text);
 
 
 #endif /* _KG_TEST_CYCLE_H_INCLUDED_ */
