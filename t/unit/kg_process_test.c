@@ -16,6 +16,7 @@
 
 
 static int setup(void **state);
+static kg_pid_t spawn(kg_spawn_proc_pt proc, void *data, kg_int_t respawn);
 static kg_process_t *wait_exited(kg_pid_t pid);
 static void proc_exit_code(kg_cycle_t *cycle, void *data);
 static void proc_kill_self(kg_cycle_t *cycle, void *data);
@@ -186,8 +187,8 @@ test_spawn_process_reaps_exit_code(void **state)
     kg_int_t       s;
     kg_process_t  *p;
 
-    pid = kg_spawn_process(&test_cycle, proc_exit_code, (void *) (intptr_t) 3,
-                           "test process", KG_PROCESS_NORESPAWN);
+    pid = spawn(proc_exit_code, (void *) (intptr_t) 3,
+                KG_PROCESS_NORESPAWN);
     assert_true(pid > 0);
 
     s = kg_process_slot;
@@ -219,8 +220,8 @@ test_spawn_process_reaps_signalled_child(void **state)
     kg_pid_t       pid;
     kg_process_t  *p;
 
-    pid = kg_spawn_process(&test_cycle, proc_kill_self, NULL,
-                           "test process", KG_PROCESS_RESPAWN);
+    pid = spawn(proc_kill_self, NULL,
+                KG_PROCESS_RESPAWN);
     assert_true(pid > 0);
     assert_int_equal(kg_processes[kg_process_slot].respawn, 1);
 
@@ -244,8 +245,8 @@ test_spawn_process_fatal_code_stops_respawn(void **state)
     kg_pid_t       pid;
     kg_process_t  *p;
 
-    pid = kg_spawn_process(&test_cycle, proc_exit_code, (void *) (intptr_t) 2,
-                           "test process", KG_PROCESS_JUST_RESPAWN);
+    pid = spawn(proc_exit_code, (void *) (intptr_t) 2,
+                KG_PROCESS_JUST_RESPAWN);
     assert_true(pid > 0);
     assert_int_equal(kg_processes[kg_process_slot].just_spawn, 1);
 
@@ -266,8 +267,8 @@ test_spawn_process_detached_has_no_channel(void **state)
     kg_pid_t       pid;
     kg_process_t  *p;
 
-    pid = kg_spawn_process(&test_cycle, proc_exit_code, (void *) (intptr_t) 0,
-                           "test process", KG_PROCESS_DETACHED);
+    pid = spawn(proc_exit_code, (void *) (intptr_t) 0,
+                KG_PROCESS_DETACHED);
     assert_true(pid > 0);
     assert_int_equal(kg_processes[kg_process_slot].detached, 1);
     assert_int_equal(kg_processes[kg_process_slot].channel[0], -1);
@@ -472,6 +473,33 @@ setup(void **state)
     }
 
     return 0;
+}
+
+
+/*
+ * As in the master, SIGCHLD is held while a child is spawned: a child that
+ * exits at once must not be reaped before kg_spawn_process() has recorded
+ * its pid, or its status is lost.
+ */
+
+static kg_pid_t
+spawn(kg_spawn_proc_pt proc, void *data, kg_int_t respawn)
+{
+    kg_pid_t  pid;
+    sigset_t  set, old;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+
+    if (sigprocmask(SIG_BLOCK, &set, &old) == -1) {
+        return KG_INVALID_PID;
+    }
+
+    pid = kg_spawn_process(&test_cycle, proc, data, "test process", respawn);
+
+    (void) sigprocmask(SIG_SETMASK, &old, NULL);
+
+    return pid;
 }
 
 
