@@ -320,26 +320,7 @@ sub sysread_all {
 }
 
 sub free_range {
-    my ($n) = @_;
-
-    for my $try (1 .. 200) {
-        my $first = 20000 + int(rand(20000));
-        my @s;
-
-        for my $p ($first .. $first + $n - 1) {
-            my $s = IO::Socket::INET->new(Proto => 'tcp',
-                LocalAddr => '127.0.0.1', LocalPort => $p, Listen => 1,
-                ReuseAddr => 1) or last;
-            push @s, $s;
-        }
-
-        next unless @s == $n;
-        close $_ for @s;
-
-        return [ $first .. $first + $n - 1 ];
-    }
-
-    die "no free port range\n";
+    return Test::Kgate::port_range(@_);
 }
 
 sub api {

@@ -131,6 +131,39 @@ sub port {
     die "no free port found\n";
 }
 
+# N consecutive free ports (broker_ports ranges), from the same range as
+# port() and never one port() has handed out: a reference to the list.
+
+sub port_range {
+    my ($n) = @_;
+
+    for (1 .. 200) {
+        my $first = $port_range[0]
+                    + int(rand($port_range[1] - $port_range[0] + 2 - $n));
+        my @ports = ($first .. $first + $n - 1);
+        my @s;
+
+        next if grep { $ports_taken{$_} } @ports;
+
+        for my $p (@ports) {
+            my $s = IO::Socket::INET->new(Proto => 'tcp',
+                LocalAddr => '127.0.0.1', LocalPort => $p, Listen => 1,
+                ReuseAddr => 0) or last;
+            push @s, $s;
+        }
+
+        close $_ for @s;
+
+        next unless @s == $n;
+
+        $ports_taken{$_} = 1 for @ports;
+
+        return \@ports;
+    }
+
+    die "no free port range\n";
+}
+
 sub has_module {
     my ($self, $name) = @_;
 
