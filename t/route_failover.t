@@ -3,7 +3,7 @@
 # Copyright (C) kgate authors
 
 # Health-checked failover on librdkafka's mock clusters: a route with
-# "failover b after=2 interval=500ms" switches to b on its own once every
+# "failover b after=5 interval=500ms" switches to b on its own once every
 # broker of a stops answering the probes, logs it at warn, counts it,
 # persists it in the state file, and a producer keeps going; /ready turns
 # 503 while the active cluster fails its probes.
@@ -60,7 +60,7 @@ route fo {
     listen        127.0.0.1:%%PORT_1%%;
     broker_ports  $b1->[0]-$b1->[2];
     cluster       a;
-    failover      b after=2 interval=500ms;
+    failover      b after=5 interval=500ms;
 }
 
 admin {
